@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The `durable` bin runs on a machine that has only Node.js and npm: Bun arrives as an npm
+// dependency, and this launcher finds its binary and hands the CLI to it.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function findBun() {
+  if (process.versions.bun) return process.execPath;
+  try {
+    const pkg = require.resolve("bun/package.json");
+    const candidate = join(dirname(pkg), "bin", process.platform === "win32" ? "bun.exe" : "bun.exe");
+    if (existsSync(candidate)) return candidate;
+  } catch {}
+  return "bun";
+}
+
+const result = spawnSync(findBun(), [join(here, "..", "cli", "main.ts"), ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
+if (result.error) {
+  console.error(`durable: could not start Bun (${result.error.message}). Reinstall with npm install.`);
+  process.exit(1);
+}
+process.exit(result.status ?? 1);

@@ -1,0 +1,52 @@
+/**
+ * Names shared by the aws adapter and the DurableFabric construct: the construct injects these
+ * environment variables and creates the tables with these keys, the adapter reads them.
+ * Keep this file free of AWS SDK imports so infra/ can import it cheaply.
+ */
+export const ENV = {
+  stateTable: "DURABLE_STATE_TABLE",
+  locksTable: "DURABLE_LOCKS_TABLE",
+  workflowsTable: "DURABLE_WORKFLOWS_TABLE",
+  queueUrl: "DURABLE_QUEUE_URL",
+  queueArn: "DURABLE_QUEUE_ARN",
+  delayQueueUrl: "DURABLE_DELAY_QUEUE_URL",
+  busName: "DURABLE_BUS_NAME",
+  scheduleGroup: "DURABLE_SCHEDULE_GROUP",
+  schedulerRoleArn: "DURABLE_SCHEDULER_ROLE_ARN",
+  schedulerDlqArn: "DURABLE_SCHEDULER_DLQ_ARN",
+  maxReceives: "DURABLE_MAX_RECEIVES",
+  leaseMs: "DURABLE_LEASE_MS",
+  prefix: "DURABLE_PREFIX",
+} as const;
+
+export type FabricEnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Key schema of the three tables. All keys are strings. */
+export const TABLES = {
+  /** Actor state items (sk = "state") and processed-message markers (sk = "msg#<id>"). */
+  state: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "ttl" },
+  /** One lease record per actor, never deleted so its epoch stays monotonic. */
+  locks: { partitionKey: "pk" },
+  /** Workflow step records (pk = actor id, sk = "<run id>#<step key>"). */
+  workflows: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "ttl" },
+} as const;
+
+export const DEFAULTS = {
+  maxReceives: 5,
+  leaseMs: 30_000,
+  /** Markers and step records live at least as long as any message can be redelivered. */
+  markerTtlDays: 14,
+  /** A function timeout in seconds; the queue's visibility timeout is at least 6x this. */
+  functionTimeoutSeconds: 30,
+  /** Timers further out than this use EventBridge Scheduler; nearer ones the delay queue. */
+  delayQueueMaxSeconds: 900,
+} as const;
+
+/** The message attribute names the fabric puts on SQS messages. */
+export const SQS_ATTRIBUTES = {
+  actorType: "durableActorType",
+  kind: "durableKind",
+} as const;
+
+/** The EventBridge `source` of signals published by actors. */
+export const SIGNAL_SOURCE = "durable.actor";

@@ -1,0 +1,46 @@
+import { InvalidActorIdError } from "./errors.ts";
+import { assertMaxBytes, type JsonValue } from "./json.ts";
+
+/** The limits of DESIGN §2.9; each is checked before any network call. */
+export const LIMITS = {
+  actorIdPattern: /^[A-Za-z0-9._:-]{1,128}$/,
+  /** Lambda's synchronous invoke payload. */
+  syncPayloadBytes: 6 * 1024 * 1024,
+  /** SQS message body (also the local inbox, so both backends refuse the same sizes). */
+  asyncPayloadBytes: 1024 * 1024,
+  /** An EventBridge PutEvents entry. */
+  signalPayloadBytes: 256 * 1024,
+  /** A DynamoDB item; the state is compressed first and refused above this. */
+  stateBytes: 400 * 1024,
+} as const;
+
+/**
+ * @example assertActorId("counter-1")
+ */
+export function assertActorId(id: unknown): asserts id is string {
+  if (typeof id !== "string" || !LIMITS.actorIdPattern.test(id)) {
+    const shown = typeof id === "string" ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id;
+    throw new InvalidActorIdError(
+      `invalid actor id ${shown}: ids are 1-128 characters of letters, digits and . _ : -`,
+      { hint: "use an id such as counter-1", details: { pattern: LIMITS.actorIdPattern.source } },
+    );
+  }
+  // A path-like id would be harmless to the stores, but "." and ".." are refused to keep ids printable as paths.
+  if (id === "." || id === "..") {
+    throw new InvalidActorIdError(`invalid actor id ${JSON.stringify(id)}: "." and ".." are reserved`, {
+      hint: "use an id such as counter-1",
+    });
+  }
+}
+
+export function assertSyncPayload(input: JsonValue | undefined, what = "input"): void {
+  assertMaxBytes(input, LIMITS.syncPayloadBytes, `${what} of a sync call`);
+}
+
+export function assertAsyncPayload(input: JsonValue | undefined, what = "input"): void {
+  assertMaxBytes(input, LIMITS.asyncPayloadBytes, `${what} of an async message`);
+}
+
+export function assertSignalPayload(detail: JsonValue | undefined): void {
+  assertMaxBytes(detail, LIMITS.signalPayloadBytes, "signal detail");
+}

@@ -1,0 +1,24 @@
+export type { ActorRecord, ActorStore, ActorStoreLimits, Lease, LoadedActor, ProcessedMarker, TurnCommit } from "./actor-store.ts";
+export { type Clock, systemClock } from "./clock.ts";
+export type { DeadLetter, Delivery, MessageQueue, ReceiveOptions } from "./message-queue.ts";
+export type { ActorMessage, MessageKind, OutboxEntry, ParkedRecord, TimerRecord } from "./messages.ts";
+export type { Signal, SignalBus } from "./signal-bus.ts";
+export type { StepRecord, StepStore } from "./step-store.ts";
+export type { ScheduledTimer, TimerScheduler } from "./timer-scheduler.ts";
+
+import type { ActorStore } from "./actor-store.ts";
+import type { Clock } from "./clock.ts";
+import type { MessageQueue } from "./message-queue.ts";
+import type { SignalBus } from "./signal-bus.ts";
+import type { StepStore } from "./step-store.ts";
+import type { TimerScheduler } from "./timer-scheduler.ts";
+
+/** The ports one backend provides; the core turn runs on any set of them. */
+export interface FabricPorts {
+  store: ActorStore;
+  steps: StepStore;
+  queue: MessageQueue;
+  timers: TimerScheduler;
+  signals: SignalBus;
+  clock: Clock;
+}

@@ -1,0 +1,37 @@
+import type { ActorMessage } from "./messages.ts";
+
+/** A delivered message with its handle for acknowledging it. */
+export interface Delivery {
+  message: ActorMessage;
+  receipt: string;
+  receiveCount: number;
+}
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  visibilityTimeoutMs: number;
+  /** Wait up to this long for messages (0 = return at once). */
+  waitMs?: number;
+}
+
+export interface DeadLetter {
+  message: ActorMessage;
+  receiveCount: number;
+  reason: string;
+  at: number;
+}
+
+/**
+ * Per-actor FIFO delivery (a message group per actor id). While a message of an actor is in
+ * flight, no later message of that actor is delivered. Sends are idempotent per message id.
+ */
+export interface MessageQueue {
+  readonly maxReceives: number;
+  send(messages: readonly ActorMessage[]): Promise<void>;
+  /** Deliveries in per-actor order; a batch may hold several actors. */
+  receive(options: ReceiveOptions): Promise<Delivery[]>;
+  ack(deliveries: readonly Delivery[]): Promise<void>;
+  /** Makes the message visible again after `delayMs` (a retry); past maxReceives it dead-letters. */
+  retry(deliveries: readonly Delivery[], delayMs: number): Promise<void>;
+  deadLetters(actorId?: string): Promise<DeadLetter[]>;
+}
