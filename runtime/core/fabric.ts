@@ -1,0 +1,161 @@
+import type { FabricPorts } from "../ports/index.ts";
+import type { ActorMessage } from "../ports/messages.ts";
+import type { AnyActorDefinition } from "./actor.ts";
+import { errorFromJSON } from "./errors.ts";
+import { assertJson, type JsonValue } from "./json.ts";
+import { assertAsyncPayload, assertSyncPayload } from "./limits.ts";
+import { type AsyncInvokeResponse, type InvokeRequest, type InvokeResponse, type Invoker, newMessageId, type SyncInvokeResponse } from "./invoker.ts";
+import { ActorRegistry } from "./registry.ts";
+import { type MessageOutcome, runTurn, type TurnEnv, type TurnLogEntry, type TurnSettings } from "./turn.ts";
+
+export interface FabricOptions {
+  ports: FabricPorts;
+  actors: readonly AnyActorDefinition[];
+  /** This process's name in leases; defaults to a random one. */
+  owner?: string;
+  leaseMs?: number;
+  leaseWaitMs?: number;
+  maxRetries?: number;
+  /** Epoch ms after which no turn may commit (set per Lambda invocation). */
+  deadline?: () => number | undefined;
+  onTurn?: (entry: TurnLogEntry) => void;
+  writeLog?: (line: string) => void;
+}
+
+/** What became of each message of a batch: done (ack it) or retry (leave it for redelivery). */
+export type BatchVerdict = "done" | "retry";
+
+/**
+ * Runs actors on a set of ports: sync invokes run a turn here, async invokes go to the queue,
+ * queued batches run one turn per actor. Backend-neutral: the local fabric and the Lambda entry
+ * both drive this class.
+ */
+export class Fabric implements Invoker {
+  readonly registry: ActorRegistry;
+  readonly ports: FabricPorts;
+  readonly #options: FabricOptions;
+  /** Turns on one actor in this process run one after another instead of polling the lease. */
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  constructor(options: FabricOptions) {
+    this.#options = options;
+    this.ports = options.ports;
+    this.registry = new ActorRegistry(options.actors);
+  }
+
+  invoke(request: InvokeRequest & { mode: "async" }): Promise<AsyncInvokeResponse>;
+  invoke(request: InvokeRequest & { mode?: "sync" | undefined }): Promise<SyncInvokeResponse>;
+  invoke(request: InvokeRequest): Promise<InvokeResponse>;
+  async invoke(request: InvokeRequest): Promise<InvokeResponse> {
+    const message = this.toMessage(request);
+    const base = { messageId: message.id, actorId: message.actorId, actorType: message.actorType ?? "", handler: message.handler };
+    if (request.mode === "async") {
+      await this.ports.queue.send([message]);
+      return { mode: "async", ...base, queued: true };
+    }
+    const { outcome, version } = await this.#callOne(message);
+    return { mode: "sync", ...base, result: resultOf(outcome), version, duplicate: outcome.status === "duplicate" };
+  }
+
+  /** Validates a request and turns it into a message, before anything is written. */
+  toMessage(request: InvokeRequest): ActorMessage {
+    const def = this.registry.resolveType(request.actorId, request.actorType);
+    const handler = this.registry.resolveHandler(def, request.handler);
+    const input = request.input === undefined ? undefined : assertJson(request.input, "input");
+    if (request.mode === "async") assertAsyncPayload(input);
+    else assertSyncPayload(input);
+    return {
+      id: request.messageId ?? newMessageId(),
+      actorId: request.actorId,
+      actorType: def.name,
+      handler,
+      input,
+      kind: request.mode === "async" ? "send" : "call",
+      sentAt: this.ports.clock.now(),
+    };
+  }
+
+  /**
+   * Applies queued messages: grouped by actor, one turn per actor, in order. After the first failure
+   * in a group, that message and the rest of its group are to be retried.
+   */
+  async applyBatch(messages: readonly ActorMessage[]): Promise<Map<string, BatchVerdict>> {
+    const groups = new Map<string, ActorMessage[]>();
+    for (const m of messages) {
+      const group = groups.get(m.actorId);
+      if (group) group.push(m);
+      else groups.set(m.actorId, [m]);
+    }
+    const verdicts = new Map<string, BatchVerdict>();
+    await Promise.all(
+      [...groups].map(async ([actorId, group]) => {
+        try {
+          const result = await this.#serialized(actorId, () => runTurn(this.#env(), actorId, group));
+          for (const o of result.outcomes) {
+            verdicts.set(o.messageId, o.status === "applied" || o.status === "duplicate" ? "done" : "retry");
+          }
+        } catch (error) {
+          this.#options.writeLog?.(JSON.stringify({ level: "error", message: "turn failed", actorId, error: String(error) }));
+          for (const m of group) verdicts.set(m.id, "retry");
+        }
+      }),
+    );
+    return verdicts;
+  }
+
+  async #callOne(message: ActorMessage): Promise<{ outcome: MessageOutcome; version: number }> {
+    const run = () => runTurn(this.#env(), message.actorId, [message]);
+    // Nested calls skip the in-process queue: a call waiting on it could deadlock, the lease wait cannot.
+    const result = message.callChain?.length ? await run() : await this.#serialized(message.actorId, run);
+    const outcome = result.outcomes[0];
+    if (!outcome) throw new Error(`turn on ${message.actorId} returned no outcome`);
+    if (outcome.status === "failed") throw outcome.error;
+    if (outcome.status === "skipped") throw new Error(`message ${message.id} was skipped`);
+    return { outcome, version: result.version };
+  }
+
+  #serialized<T>(actorId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(actorId) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const tail = next.catch(() => undefined);
+    this.#tails.set(actorId, tail);
+    tail.then(() => {
+      if (this.#tails.get(actorId) === tail) this.#tails.delete(actorId);
+    });
+    return next;
+  }
+
+  #env(): TurnEnv {
+    const o = this.#options;
+    const settings: TurnSettings = {
+      owner: this.owner,
+      leaseMs: o.leaseMs ?? 10_000,
+      leaseWaitMs: o.leaseWaitMs ?? 15_000,
+      maxRetries: o.maxRetries ?? 8,
+      deadline: o.deadline?.(),
+      maxReceives: this.ports.queue.maxReceives,
+    };
+    return {
+      ports: this.ports,
+      registry: this.registry,
+      settings,
+      onTurn: o.onTurn,
+      writeLog: o.writeLog,
+      call: async (message) => resultOf((await this.#callOne(message)).outcome),
+    };
+  }
+
+  get owner(): string {
+    return (this.#owner ??= this.#options.owner ?? `fabric-${newMessageId().slice(0, 8)}`);
+  }
+  #owner: string | undefined;
+}
+
+function resultOf(outcome: MessageOutcome): JsonValue {
+  if (outcome.status === "applied") return outcome.result;
+  if (outcome.status === "duplicate") {
+    if (outcome.error) throw errorFromJSON(outcome.error);
+    return outcome.result ?? null;
+  }
+  throw new Error(`no result for message ${outcome.messageId} (${outcome.status})`);
+}

@@ -1,0 +1,56 @@
+import type { ActorStore, Lease, LoadedActor } from "../ports/actor-store.ts";
+import type { Clock } from "../ports/clock.ts";
+import { LeaseHeldError, LeaseTimeoutError } from "./errors.ts";
+
+export interface AcquireOptions {
+  store: ActorStore;
+  clock: Clock;
+  actorId: string;
+  owner: string;
+  leaseMs: number;
+  waitMs: number;
+  messageIds: readonly string[];
+}
+
+export interface Acquired {
+  lease: Lease;
+  loaded: LoadedActor;
+  waitedMs: number;
+}
+
+/**
+ * Takes the lease and loads the actor. The first load runs in parallel with the first acquire
+ * attempt (one round trip instead of two); it is safe because the commit is conditional on the
+ * version it loaded, and if the lease had to be waited for, the actor is loaded again.
+ */
+export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired> {
+  const { store, clock, actorId, owner, leaseMs, messageIds } = options;
+  const started = clock.now();
+  const load = store.load(actorId, messageIds);
+  // Keep an early load failure from surfacing as an unhandled rejection while we wait for the lease.
+  load.catch(() => undefined);
+  let delay = 2;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const lease = await store.acquireLease(actorId, owner, leaseMs, clock.now());
+      const loaded = attempt === 0 ? await load : await store.load(actorId, messageIds);
+      return { lease, loaded, waitedMs: clock.now() - started };
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) {
+        await load.catch(() => undefined);
+        throw error;
+      }
+      const now = clock.now();
+      if (now - started >= options.waitMs) {
+        throw new LeaseTimeoutError(`actor ${actorId} stayed busy for ${now - started} ms`, {
+          hint: "another turn holds its lease; retry, or raise the lease wait",
+          cause: error,
+        });
+      }
+      const expiresAt = typeof error.details.expiresAt === "number" ? error.details.expiresAt : now + delay;
+      const wait = Math.max(1, Math.min(delay, expiresAt - now));
+      await clock.sleep(wait * (0.5 + Math.random()));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { RelayFailedError } from "./errors.ts";
+import type { FabricPorts } from "../ports/index.ts";
+import type { ActorMessage, OutboxEntry } from "../ports/messages.ts";
+import type { Signal } from "../ports/signal-bus.ts";
+import type { ScheduledTimer } from "../ports/timer-scheduler.ts";
+
+/**
+ * Delivers a committed outbox: messages to the queue, timers to the scheduler, signals to the bus,
+ * then drops the entries from the record. Every destination dedupes by entry id, so relaying the
+ * same entries again (after a crash, or by the next turn) is safe. Order is kept per target actor.
+ */
+export async function relayOutbox(ports: FabricPorts, actorId: string, version: number, entries: readonly OutboxEntry[]): Promise<void> {
+  const sends: ActorMessage[] = [];
+  const schedules: ScheduledTimer[] = [];
+  const cancels: { actorId: string; name: string; timerId: string }[] = [];
+  const signals: Signal[] = [];
+  const now = ports.clock.now();
+  for (const entry of entries) {
+    switch (entry.kind) {
+      case "send":
+        sends.push(entry.message);
+        break;
+      case "timer.set":
+        schedules.push({ actorId: entry.actorId, actorType: entry.actorType, name: entry.name, timerId: entry.timerId, at: entry.at });
+        break;
+      case "timer.cancel":
+        cancels.push({ actorId: entry.actorId, name: entry.name, timerId: entry.timerId });
+        break;
+      case "signal":
+        signals.push({ id: entry.id, source: entry.source, type: entry.type, detail: entry.detail, at: now });
+        break;
+    }
+  }
+  // Cancels first: a turn that replaces a timer cancels the old one and sets the new one under one name.
+  if (cancels.length > 0) await ports.timers.cancel(cancels);
+  await Promise.all([
+    sends.length > 0 ? ports.queue.send(sends) : undefined,
+    schedules.length > 0 ? ports.timers.schedule(schedules) : undefined,
+    signals.length > 0 ? ports.signals.publish(signals) : undefined,
+  ]);
+  await ports.store.clearOutbox(actorId, version);
+}
+
+/** Relays, turning any failure into a RelayFailedError that tells the caller how to recover. */
+export async function relayOrExplain(ports: FabricPorts, actorId: string, version: number, entries: readonly OutboxEntry[]): Promise<void> {
+  try {
+    await relayOutbox(ports, actorId, version, entries);
+  } catch (cause) {
+    throw new RelayFailedError(
+      `actor ${actorId} committed version ${version}, but relaying its ${entries.length} effects failed: ${(cause as Error).message}`,
+      { cause, hint: "retry with the same message id: the effects stay in the outbox and are relayed by the next turn" },
+    );
+  }
+}
