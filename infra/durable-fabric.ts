@@ -1,0 +1,207 @@
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as events from "aws-cdk-lib/aws-events";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as scheduler from "aws-cdk-lib/aws-scheduler";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { DEFAULTS, ENV, type FabricEnvName } from "../runtime/adapters/aws/config.ts";
+import { FabricAlarms } from "./alarms.ts";
+import { FabricConfigError } from "./errors.ts";
+import { type FabricNames, fabricNames } from "./names.ts";
+import { addFabricOutputs } from "./outputs.ts";
+import { grantFabricAccess } from "./permissions.ts";
+import { FabricQueues } from "./queues.ts";
+import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
+import { FabricTables } from "./tables.ts";
+
+export interface DurableFabricProps {
+  /** The functions that run actors: each consumes the queues, receives signals and gets the env. */
+  readonly lambdas: readonly lambda.Function[];
+  /** Prefix of every physical name (tables, queues, bus, schedule group), e.g. "MyApp-dev". */
+  readonly prefix: string;
+  /** A dev stage is disposable: tables, queues and the schedule group are destroyed with it. */
+  readonly devStage?: boolean;
+  /** Cap on concurrent invocations per event source mapping (2-1000). @default 10 */
+  readonly maxConcurrency?: number;
+  /** Messages per invocation from each queue (1-10, the FIFO maximum). @default 10 */
+  readonly batchSize?: number;
+  /** Lease duration the runtime uses, in milliseconds. @default DEFAULTS.leaseMs */
+  readonly leaseMs?: number;
+  /** Where DLQ-depth and function-error alarms notify (e.g. an SNS action). @default none */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /** Emit the stack outputs `durable` reads (FABRIC_OUTPUTS). @default true */
+  readonly outputs?: boolean;
+}
+
+// Lambda's default when a function sets no timeout.
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+
+/**
+ * Durable Objects guarantees for your Lambda functions: state, lease and workflow tables, the
+ * per-actor FIFO queue, timers (delay queue + EventBridge Scheduler) and the signal bus, wired to
+ * each function with least-privilege IAM and the environment the runtime's aws adapter reads.
+ *
+ * @example
+ * new DurableFabric(this, "DurableFabric", { lambdas: [handler], prefix: "MyApp-dev", devStage: true });
+ */
+export class DurableFabric extends Construct {
+  readonly names: FabricNames;
+  readonly stateTable: dynamodb.Table;
+  readonly locksTable: dynamodb.Table;
+  readonly workflowsTable: dynamodb.Table;
+  readonly queue: sqs.Queue;
+  readonly queueDlq: sqs.Queue;
+  readonly delayQueue: sqs.Queue;
+  /** Standard DLQ for Scheduler deliveries and delay-queue relays that keep failing. */
+  readonly timerDlq: sqs.Queue;
+  readonly bus: events.EventBus;
+  readonly signalRule: events.Rule;
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  readonly schedulerRole: iam.Role;
+  readonly eventSourceMappings: readonly lambda.EventSourceMapping[];
+  readonly alarms: FabricAlarms;
+  /** The variables injected into every function, by name from config.ts ENV. */
+  readonly environment: Readonly<Record<FabricEnvName, string>>;
+
+  constructor(scope: Construct, id: string, props: DurableFabricProps) {
+    super(scope, id);
+    const functions = [...props.lambdas];
+    if (functions.length === 0) {
+      throw new FabricConfigError("DurableFabric needs at least one function in `lambdas`.");
+    }
+    const maxConcurrency = checkRange("maxConcurrency", props.maxConcurrency ?? 10, 2, 1000);
+    const batchSize = checkRange("batchSize", props.batchSize ?? 10, 1, 10);
+    const leaseMs = checkRange("leaseMs", props.leaseMs ?? DEFAULTS.leaseMs, 1000, 900_000);
+    const names = fabricNames(props.prefix);
+    const removalPolicy = props.devStage ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.names = names;
+
+    const tables = new FabricTables(this, "Tables", { names, removalPolicy });
+    this.stateTable = tables.state;
+    this.locksTable = tables.locks;
+    this.workflowsTable = tables.workflows;
+
+    const queues = new FabricQueues(this, "Queues", {
+      names,
+      removalPolicy,
+      visibilityTimeout: visibilityTimeoutFor(functions),
+    });
+    this.queue = queues.queue;
+    this.queueDlq = queues.queueDlq;
+    this.delayQueue = queues.delayQueue;
+    this.timerDlq = queues.timerDlq;
+
+    const timers = new FabricTimers(this, "Timers", {
+      names,
+      removalPolicy,
+      queue: this.queue,
+      timerDlq: this.timerDlq,
+    });
+    this.scheduleGroup = timers.scheduleGroup;
+    this.schedulerRole = timers.schedulerRole;
+
+    const signals = new FabricSignals(this, "Signals", { names, functions });
+    this.bus = signals.bus;
+    this.signalRule = signals.rule;
+
+    this.environment = {
+      [ENV.stateTable]: this.stateTable.tableName,
+      [ENV.locksTable]: this.locksTable.tableName,
+      [ENV.workflowsTable]: this.workflowsTable.tableName,
+      [ENV.queueUrl]: this.queue.queueUrl,
+      [ENV.queueArn]: this.queue.queueArn,
+      [ENV.delayQueueUrl]: this.delayQueue.queueUrl,
+      [ENV.busName]: names.bus,
+      [ENV.scheduleGroup]: names.scheduleGroup,
+      [ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
+      [ENV.schedulerDlqArn]: this.timerDlq.queueArn,
+      [ENV.maxReceives]: String(DEFAULTS.maxReceives),
+      [ENV.leaseMs]: String(leaseMs),
+      [ENV.prefix]: props.prefix,
+    };
+
+    const access = { names, state: this.stateTable, locks: this.locksTable, workflows: this.workflowsTable };
+    const mappings: lambda.EventSourceMapping[] = [];
+    functions.forEach((fn, i) => {
+      for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
+      grantFabricAccess(fn, {
+        ...access,
+        queue: this.queue,
+        delayQueue: this.delayQueue,
+        schedulerRole: this.schedulerRole,
+      });
+      // Partial batch responses are what keep per-actor order: after the first failure in a
+      // group, the rest of the group is reported failed instead of the whole batch retrying.
+      for (const [label, queue] of [
+        ["Actors", this.queue],
+        ["Timers", this.delayQueue],
+      ] as const) {
+        mappings.push(
+          new lambda.EventSourceMapping(this, `${label}Source${i}`, {
+            target: fn,
+            eventSourceArn: queue.queueArn,
+            batchSize,
+            reportBatchItemFailures: true,
+            maxConcurrency,
+          }),
+        );
+      }
+    });
+    this.eventSourceMappings = mappings;
+
+    this.alarms = new FabricAlarms(this, "Alarms", {
+      dlqs: [
+        { alarmName: names.queueDlqAlarm, queue: this.queueDlq, what: "the actor DLQ (parked actors)" },
+        { alarmName: names.timerDlqAlarm, queue: this.timerDlq, what: "the timer DLQ (undelivered timers)" },
+      ],
+      functions,
+      actions: props.alarmActions ?? [],
+    });
+
+    if (props.outputs ?? true) {
+      addFabricOutputs(Stack.of(this), {
+        region: Aws.REGION,
+        prefix: props.prefix,
+        stateTable: this.stateTable.tableName,
+        locksTable: this.locksTable.tableName,
+        workflowsTable: this.workflowsTable.tableName,
+        queueUrl: this.queue.queueUrl,
+        queueArn: this.queue.queueArn,
+        queueDlqUrl: this.queueDlq.queueUrl,
+        delayQueueUrl: this.delayQueue.queueUrl,
+        timerDlqUrl: this.timerDlq.queueUrl,
+        busName: names.bus,
+        scheduleGroup: names.scheduleGroup,
+        schedulerRoleArn: this.schedulerRole.roleArn,
+        functionNames: Fn.join(
+          ",",
+          functions.map((fn) => fn.functionName),
+        ),
+      });
+    }
+  }
+}
+
+/**
+ * A message must stay invisible for longer than any consumer can hold it, or it is redelivered
+ * (out of order) while still being processed; AWS recommends 6x the function timeout.
+ */
+export function visibilityTimeoutFor(functions: readonly lambda.Function[]): Duration {
+  const longest = Math.max(
+    ...functions.map((fn) => fn.timeout?.toSeconds() ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS),
+  );
+  // Lambda's 15-minute timeout cap keeps this under SQS's 12-hour visibility limit.
+  return Duration.seconds(6 * longest);
+}
+
+function checkRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new FabricConfigError(
+      `DurableFabric ${name} must be an integer from ${min} to ${max}, got ${value}.`,
+    );
+  }
+  return value;
+}

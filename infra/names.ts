@@ -1,0 +1,56 @@
+import { Token } from "aws-cdk-lib";
+import { FabricConfigError } from "./errors.ts";
+
+/**
+ * Physical names derived from the fabric prefix. They are deterministic so a stage can be found
+ * by name (the CLI, moto, a second deploy) and so the signal rule can point at the bus by name.
+ */
+export interface FabricNames {
+  stateTable: string;
+  locksTable: string;
+  workflowsTable: string;
+  queue: string;
+  queueDlq: string;
+  delayQueue: string;
+  timerDlq: string;
+  bus: string;
+  scheduleGroup: string;
+  signalRule: string;
+  queueDlqAlarm: string;
+  timerDlqAlarm: string;
+}
+
+// The longest derived name is "<prefix>-actors-dlq.fifo"; SQS allows 80 characters, Lambda
+// function names built from the prefix by the app allow 64.
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,47}$/;
+
+export function validatePrefix(prefix: string): void {
+  if (Token.isUnresolved(prefix)) {
+    throw new FabricConfigError("The fabric prefix must be a literal string, not a token.", {
+      hint: "Physical names (queues, bus, tables) are derived from it at synth time.",
+    });
+  }
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new FabricConfigError(`Invalid fabric prefix "${prefix}".`, {
+      hint: "Use 1-48 characters: a letter, then letters, digits or hyphens (e.g. MyApp-dev).",
+    });
+  }
+}
+
+export function fabricNames(prefix: string): FabricNames {
+  validatePrefix(prefix);
+  return {
+    stateTable: `${prefix}-State`,
+    locksTable: `${prefix}-Locks`,
+    workflowsTable: `${prefix}-Workflows`,
+    queue: `${prefix}-actors.fifo`,
+    queueDlq: `${prefix}-actors-dlq.fifo`,
+    delayQueue: `${prefix}-timers`,
+    timerDlq: `${prefix}-timers-dlq`,
+    bus: `${prefix}-signals`,
+    scheduleGroup: `${prefix}-timers`,
+    signalRule: `${prefix}-actor-signals`,
+    queueDlqAlarm: `${prefix}-actors-dlq-depth`,
+    timerDlqAlarm: `${prefix}-timers-dlq-depth`,
+  };
+}

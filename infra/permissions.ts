@@ -1,0 +1,89 @@
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type { FabricNames } from "./names.ts";
+
+export interface FabricAccess {
+  names: FabricNames;
+  state: dynamodb.ITable;
+  locks: dynamodb.ITable;
+  workflows: dynamodb.ITable;
+  queue: sqs.IQueue;
+  delayQueue: sqs.IQueue;
+  schedulerRole: iam.IRole;
+}
+
+// TransactWriteItems / TransactGetItems have no IAM actions of their own: they are authorized by
+// the item-level actions below. Scan is never granted: every access path is by key.
+const READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem"];
+const ITEM_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"];
+// Consuming via an event source mapping plus sending (outbox relay, timer relay, near timers).
+const QUEUE_ACTIONS = [
+  "sqs:SendMessage",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+];
+
+/** The exact statements one fabric function needs; every action is listed, none is a wildcard. */
+export function fabricStatements(stack: Stack, access: FabricAccess): iam.PolicyStatement[] {
+  const { names } = access;
+  return [
+    new iam.PolicyStatement({
+      sid: "ActorStateAndSteps",
+      actions: [...READ, ...ITEM_WRITE, "dynamodb:DeleteItem", "dynamodb:Query"],
+      resources: [access.state.tableArn, access.workflows.tableArn],
+    }),
+    // No DeleteItem and no Query on Locks: a lease record is never deleted (its epoch must stay
+    // monotonic) and is only ever read by key.
+    new iam.PolicyStatement({
+      sid: "ActorLeases",
+      actions: [...READ, ...ITEM_WRITE],
+      resources: [access.locks.tableArn],
+    }),
+    new iam.PolicyStatement({
+      sid: "ActorQueues",
+      actions: QUEUE_ACTIONS,
+      resources: [access.queue.queueArn, access.delayQueue.queueArn],
+    }),
+    new iam.PolicyStatement({
+      sid: "FarTimers",
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+      resources: [
+        stack.formatArn({
+          service: "scheduler",
+          resource: "schedule",
+          resourceName: `${names.scheduleGroup}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: "PassSchedulerRole",
+      actions: ["iam:PassRole"],
+      resources: [access.schedulerRole.roleArn],
+      conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+    }),
+    // The bus ARN is built from its deterministic name instead of GetAtt so the policy does not
+    // depend on how an emulator resolves the bus's attributes.
+    new iam.PolicyStatement({
+      sid: "PublishSignals",
+      actions: ["events:PutEvents"],
+      resources: [
+        stack.formatArn({
+          service: "events",
+          resource: "event-bus",
+          resourceName: names.bus,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ],
+    }),
+  ];
+}
+
+export function grantFabricAccess(fn: lambda.Function, access: FabricAccess): void {
+  for (const statement of fabricStatements(Stack.of(fn), access)) fn.addToRolePolicy(statement);
+}

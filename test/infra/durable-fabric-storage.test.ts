@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { DEFAULTS, TABLES } from "../../runtime/adapters/aws/config.ts";
+import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
+
+let fixture: FabricFixture;
+let template: Template;
+
+beforeAll(() => {
+  fixture = fabricFixture();
+  ({ template } = synthTemplate(fixture, { timeoutSeconds: 40 }));
+});
+afterAll(() => fixture[Symbol.dispose]());
+
+describe("tables", () => {
+  test("State, Locks and Workflows exist with the key schema config.ts TABLES declares", () => {
+    template.resourceCountIs("AWS::DynamoDB::Table", 3);
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-State",
+      KeySchema: [
+        { AttributeName: TABLES.state.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLES.state.sortKey, KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLES.state.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.sortKey, AttributeType: "S" },
+      ],
+    });
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-Locks",
+      KeySchema: [{ AttributeName: TABLES.locks.partitionKey, KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: TABLES.locks.partitionKey, AttributeType: "S" }],
+    });
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-Workflows",
+      KeySchema: [
+        { AttributeName: TABLES.workflows.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLES.workflows.sortKey, KeyType: "RANGE" },
+      ],
+    });
+  });
+
+  test("every table is on-demand (PAY_PER_REQUEST) with no provisioned throughput", () => {
+    for (const table of Object.values(template.findResources("AWS::DynamoDB::Table"))) {
+      expect(table.Properties.BillingMode).toBe("PAY_PER_REQUEST");
+      expect(table.Properties.ProvisionedThroughput).toBeUndefined();
+    }
+  });
+
+  test("point-in-time recovery is on for State", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-State",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  test("TTL is on State and Workflows, and off on Locks so lease epochs are never expired", () => {
+    for (const [name, attribute] of [
+      ["MyApp-dev-State", TABLES.state.ttlAttribute],
+      ["MyApp-dev-Workflows", TABLES.workflows.ttlAttribute],
+    ]) {
+      template.hasResourceProperties("AWS::DynamoDB::Table", {
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      });
+    }
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-Locks",
+      TimeToLiveSpecification: Match.absent(),
+    });
+  });
+});
+
+describe("queues", () => {
+  test("the actor queue is FIFO with an explicit .fifo name and content-based dedup for Scheduler", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "MyApp-dev-actors.fifo",
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      DeduplicationScope: "messageGroup",
+      FifoThroughputLimit: "perMessageGroupId",
+    });
+  });
+
+  test("the actor queue redrives to a FIFO DLQ after DEFAULTS.maxReceives receives", () => {
+    const dlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "MyApp-dev-actors-dlq.fifo",
+      FifoQueue: true,
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "MyApp-dev-actors.fifo",
+      RedrivePolicy: { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: DEFAULTS.maxReceives },
+    });
+  });
+
+  test("the visibility timeout of both consumed queues is at least 6x the function timeout", () => {
+    for (const name of ["MyApp-dev-actors.fifo", "MyApp-dev-timers"]) {
+      const id = logicalId(template, "AWS::SQS::Queue", { QueueName: name });
+      const visibility = template.toJSON().Resources[id].Properties.VisibilityTimeout as number;
+      expect(visibility).toBeGreaterThanOrEqual(6 * 40);
+    }
+  });
+
+  test("the delay queue is a standard queue (per-message DelaySeconds) that redrives to the timer DLQ", () => {
+    const timerDlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-timers-dlq" });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "MyApp-dev-timers",
+      FifoQueue: Match.absent(),
+      RedrivePolicy: { deadLetterTargetArn: arnOf(timerDlq), maxReceiveCount: DEFAULTS.maxReceives },
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "MyApp-dev-timers-dlq",
+      FifoQueue: Match.absent(),
+    });
+  });
+
+  test("every queue has server-side encryption and 14-day retention to match marker TTL", () => {
+    const queues = Object.values(template.findResources("AWS::SQS::Queue"));
+    expect(queues).toHaveLength(4);
+    for (const queue of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(DEFAULTS.markerTtlDays * 86_400);
+    }
+  });
+});
+
+describe("event source mappings", () => {
+  test("the function consumes the actor queue and the delay queue with partial batch responses", () => {
+    const fn = logicalId(template, "AWS::Lambda::Function", { FunctionName: "MyApp-dev-handler" });
+    for (const name of ["MyApp-dev-actors.fifo", "MyApp-dev-timers"]) {
+      const queue = logicalId(template, "AWS::SQS::Queue", { QueueName: name });
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        EventSourceArn: arnOf(queue),
+        FunctionName: { Ref: fn },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        ScalingConfig: { MaximumConcurrency: 10 },
+        BatchSize: 10,
+      });
+    }
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Template } from "aws-cdk-lib/assertions";
+import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+let fixture: FabricFixture;
+let template: Template;
+
+beforeAll(() => {
+  fixture = fabricFixture();
+  ({ template } = synthTemplate(fixture));
+});
+afterAll(() => fixture[Symbol.dispose]());
+
+function allStatements(): Statement[] {
+  const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+  const roles = Object.values(template.findResources("AWS::IAM::Role"));
+  const inline = roles.flatMap((role) => (role.Properties.Policies ?? []) as { PolicyDocument: unknown }[]);
+  return [...policies.map((p) => p.Properties), ...inline].flatMap(
+    (p) => (p.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** The function role's statements by Sid. */
+function functionStatements(): Map<string, Statement> {
+  const role = logicalId(template, "AWS::IAM::Role", {
+    AssumeRolePolicyDocument: {
+      Statement: [
+        { Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" } },
+      ],
+      Version: "2012-10-17",
+    },
+  });
+  const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) =>
+    JSON.stringify(p.Properties.Roles).includes(role),
+  );
+  const [policy, ...others] = policies;
+  if (!policy || others.length > 0) throw new Error(`expected one function policy, found ${policies.length}`);
+  const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  return new Map(statements.map((s) => [s.Sid ?? "", s]));
+}
+
+describe("least privilege", () => {
+  test("every IAM statement lists explicit actions: none contains '*' and none is dynamodb:Scan", () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        expect(action).not.toContain("*");
+        expect(action).not.toBe("dynamodb:Scan");
+      }
+      expect(statement.Resource).not.toBe("*");
+    }
+  });
+
+  test("the function may read and write items (incl. transactions' item-level actions) on State and Workflows", () => {
+    const statement = functionStatements().get("ActorStateAndSteps");
+    const state = logicalId(template, "AWS::DynamoDB::Table", { TableName: "MyApp-dev-State" });
+    const workflows = logicalId(template, "AWS::DynamoDB::Table", { TableName: "MyApp-dev-Workflows" });
+    expect(statement?.Resource).toEqual([arnOf(state), arnOf(workflows)]);
+    expect(actionsOf(statement as Statement).sort()).toEqual(
+      [
+        "dynamodb:BatchGetItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+      ].sort(),
+    );
+  });
+
+  test("the function may never delete or query a lease record on Locks", () => {
+    const statement = functionStatements().get("ActorLeases");
+    const locks = logicalId(template, "AWS::DynamoDB::Table", { TableName: "MyApp-dev-Locks" });
+    expect(statement?.Resource).toEqual(arnOf(locks));
+    expect(actionsOf(statement as Statement).sort()).toEqual(
+      [
+        "dynamodb:BatchGetItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+      ].sort(),
+    );
+  });
+
+  test("the function may send, receive, delete, change visibility and read attributes on the actor and delay queues only", () => {
+    const statement = functionStatements().get("ActorQueues");
+    const queue = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors.fifo" });
+    const delay = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-timers" });
+    expect(statement?.Resource).toEqual([arnOf(queue), arnOf(delay)]);
+    expect(actionsOf(statement as Statement).sort()).toEqual(
+      [
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "sqs:SendMessage",
+      ].sort(),
+    );
+  });
+
+  test("the function may create and delete schedules only inside its schedule group", () => {
+    const statement = functionStatements().get("FarTimers") as Statement;
+    expect(actionsOf(statement).sort()).toEqual(["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]);
+    expect(JSON.stringify(statement.Resource)).toContain(":schedule/MyApp-dev-timers/*");
+  });
+
+  test("the function may pass the scheduler role, and only to Scheduler", () => {
+    const statement = functionStatements().get("PassSchedulerRole") as Statement;
+    const role = logicalId(template, "AWS::IAM::Role", {
+      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: "scheduler.amazonaws.com" } }] },
+    });
+    expect(actionsOf(statement)).toEqual(["iam:PassRole"]);
+    expect(statement.Resource).toEqual(arnOf(role));
+    expect(statement.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
+    });
+  });
+
+  test("the function may put events on its own bus only", () => {
+    const statement = functionStatements().get("PublishSignals") as Statement;
+    expect(actionsOf(statement)).toEqual(["events:PutEvents"]);
+    expect(JSON.stringify(statement.Resource)).toContain(":event-bus/MyApp-dev-signals");
+  });
+
+  test("the function role has no statements beyond the six the fabric needs", () => {
+    expect([...functionStatements().keys()].sort()).toEqual(
+      [
+        "ActorLeases",
+        "ActorQueues",
+        "ActorStateAndSteps",
+        "FarTimers",
+        "PassSchedulerRole",
+        "PublishSignals",
+      ].sort(),
+    );
+  });
+});
