@@ -113,6 +113,7 @@ export class DurableFabric extends Construct {
       [ENV.workflowsTable]: this.workflowsTable.tableName,
       [ENV.queueUrl]: this.queue.queueUrl,
       [ENV.queueArn]: this.queue.queueArn,
+      [ENV.queueDlqUrl]: this.queueDlq.queueUrl,
       [ENV.delayQueueUrl]: this.delayQueue.queueUrl,
       [ENV.busName]: names.bus,
       [ENV.scheduleGroup]: names.scheduleGroup,
@@ -123,16 +124,20 @@ export class DurableFabric extends Construct {
       [ENV.prefix]: props.prefix,
     };
 
-    const access = { names, state: this.stateTable, locks: this.locksTable, workflows: this.workflowsTable };
+    const access = {
+      names,
+      state: this.stateTable,
+      locks: this.locksTable,
+      workflows: this.workflowsTable,
+      queue: this.queue,
+      queueDlq: this.queueDlq,
+      delayQueue: this.delayQueue,
+      schedulerRole: this.schedulerRole,
+    };
     const mappings: lambda.EventSourceMapping[] = [];
     functions.forEach((fn, i) => {
       for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
-      grantFabricAccess(fn, {
-        ...access,
-        queue: this.queue,
-        delayQueue: this.delayQueue,
-        schedulerRole: this.schedulerRole,
-      });
+      grantFabricAccess(fn, access);
       // Partial batch responses are what keep per-actor order: after the first failure in a
       // group, the rest of the group is reported failed instead of the whole batch retrying.
       for (const [label, queue] of [

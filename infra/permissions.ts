@@ -11,6 +11,7 @@ export interface FabricAccess {
   locks: dynamodb.ITable;
   workflows: dynamodb.ITable;
   queue: sqs.IQueue;
+  queueDlq: sqs.IQueue;
   delayQueue: sqs.IQueue;
   schedulerRole: iam.IRole;
 }
@@ -48,6 +49,13 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       sid: "ActorQueues",
       actions: QUEUE_ACTIONS,
       resources: [access.queue.queueArn, access.delayQueue.queueArn],
+    }),
+    // The adapter dead-letters a message itself once it is past maxReceives (with the reason
+    // attached); reading the DLQ back is an operator task, so no receive here.
+    new iam.PolicyStatement({
+      sid: "DeadLetterActors",
+      actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+      resources: [access.queueDlq.queueArn],
     }),
     new iam.PolicyStatement({
       sid: "FarTimers",

@@ -140,4 +140,17 @@ describe("event source mappings", () => {
     }
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
   });
+
+  test("mappings are created only after the function's policy exists, as Lambda checks the role on create", () => {
+    const fn = logicalId(template, "AWS::Lambda::Function", { FunctionName: "MyApp-dev-handler" });
+    const role = template.toJSON().Resources[fn].Properties.Role["Fn::GetAtt"][0] as string;
+    const policy = logicalId(template, "AWS::IAM::Policy", { Roles: [{ Ref: role }] });
+    template.hasResource("AWS::Lambda::Function", {
+      Properties: { FunctionName: "MyApp-dev-handler" },
+      DependsOn: Match.arrayWith([policy]),
+    });
+    for (const mapping of Object.values(template.findResources("AWS::Lambda::EventSourceMapping"))) {
+      expect(mapping.Properties.FunctionName).toEqual({ Ref: fn });
+    }
+  });
 });

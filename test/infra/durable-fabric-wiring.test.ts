@@ -94,6 +94,7 @@ describe("environment", () => {
     expect(vars[ENV.workflowsTable]).toEqual(table("MyApp-dev-Workflows"));
     expect(vars[ENV.queueUrl]).toEqual(ref("MyApp-dev-actors.fifo"));
     expect(vars[ENV.queueArn]).toEqual(arnOf(ref("MyApp-dev-actors.fifo").Ref));
+    expect(vars[ENV.queueDlqUrl]).toEqual(ref("MyApp-dev-actors-dlq.fifo"));
     expect(vars[ENV.delayQueueUrl]).toEqual(ref("MyApp-dev-timers"));
     expect(vars[ENV.schedulerDlqArn]).toEqual(arnOf(ref("MyApp-dev-timers-dlq").Ref));
     expect(vars[ENV.busName]).toBe("MyApp-dev-signals");

@@ -111,6 +111,13 @@ describe("least privilege", () => {
     );
   });
 
+  test("the function may only send to (dead-letter into) and read attributes of the actor DLQ", () => {
+    const statement = functionStatements().get("DeadLetterActors") as Statement;
+    const dlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" });
+    expect(statement.Resource).toEqual(arnOf(dlq));
+    expect(actionsOf(statement).sort()).toEqual(["sqs:GetQueueAttributes", "sqs:SendMessage"]);
+  });
+
   test("the function may create and delete schedules only inside its schedule group", () => {
     const statement = functionStatements().get("FarTimers") as Statement;
     expect(actionsOf(statement).sort()).toEqual(["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]);
@@ -135,12 +142,13 @@ describe("least privilege", () => {
     expect(JSON.stringify(statement.Resource)).toContain(":event-bus/MyApp-dev-signals");
   });
 
-  test("the function role has no statements beyond the six the fabric needs", () => {
+  test("the function role has no statements beyond the seven the fabric needs", () => {
     expect([...functionStatements().keys()].sort()).toEqual(
       [
         "ActorLeases",
         "ActorQueues",
         "ActorStateAndSteps",
+        "DeadLetterActors",
         "FarTimers",
         "PassSchedulerRole",
         "PublishSignals",
