@@ -1,0 +1,115 @@
+import { watch } from "node:fs";
+import { dirname, relative } from "node:path";
+import type { Command } from "commander";
+import type { Fabric } from "../../runtime/core/fabric.ts";
+import { QueueWorker } from "../../runtime/core/queue-worker.ts";
+import type { TurnLogEntry } from "../../runtime/core/turn.ts";
+import { type CommandModule, examples } from "../command.ts";
+import type { CliContext } from "../context.ts";
+import { startDevServer } from "../dev/server.ts";
+import { UsageError } from "../errors.ts";
+import { describeLocalTarget } from "../local-fabric.ts";
+import { Output } from "../output.ts";
+import { openProject } from "../project.ts";
+
+export interface DevArgs {
+  port: string | undefined;
+  json: boolean;
+}
+
+/** Serves the local fabric until Ctrl-C: HTTP API, queue worker, timer loop, reload on change. */
+export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: string) => void): Promise<void> {
+  const out = new Output(ctx, { json: args.json });
+  const project = await openProject(ctx.cwd);
+  const port = args.port === undefined ? project.config.dev.port : Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${args.port} is not a port number`);
+
+  const ports = project.local.openLocalPorts({ path: project.dbPath });
+  const onTurn = (e: TurnLogEntry) =>
+    out.line(e, `${out.c.dim(new Date().toISOString().slice(11, 23))} ${e.actorId} ${e.handlers.join(",")} ${outcomeLabel(e, out.c)} v${e.version} ${e.durationMs}ms${e.leaseWaitMs > 0 ? ` (lease wait ${e.leaseWaitMs}ms)` : ""}`);
+  const writeLog = (line: string) => ctx.stdout.write(`${line}\n`);
+  const build = async (fresh: boolean): Promise<Fabric> =>
+    new project.runtime.Fabric({ ports, actors: await project.loadActors(fresh), owner: `dev-${process.pid}`, onTurn, writeLog });
+
+  let fabric = await build(false);
+  let worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
+  const timers = ports.timerLoop({ onError: (e) => out.warn(`timers: ${String(e)}`) });
+  let server: ReturnType<typeof startDevServer>;
+  try {
+    server = startDevServer({ port, ports, fabric: () => fabric });
+  } catch (error) {
+    ports.close();
+    throw new UsageError(`could not listen on 127.0.0.1:${port}: ${(error as Error).message}`, "pass --port <n>, or --port 0 for a free one");
+  }
+  worker.start();
+  timers.start();
+
+  const reload = debounce(async () => {
+    try {
+      const next = await build(true);
+      await worker.stop();
+      fabric = next;
+      worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
+      worker.start();
+      out.success(`reloaded ${next.registry.names.join(", ")}`);
+    } catch (error) {
+      out.warn(`reload failed, still serving the previous actors: ${(error as Error).message}`);
+    }
+  }, 100);
+  const watchers = [...new Set(project.actorFiles().map((f) => dirname(f)))].map((dir) =>
+    watch(dir, { recursive: true }, () => reload()),
+  );
+
+  out.target(describeLocalTarget(project));
+  out.info(`${out.c.bold("durable dev")} listening on ${out.c.cyan(server.url)}  actors: ${fabric.registry.names.join(", ")}`);
+  out.info(out.c.dim(`try: curl -X POST ${server.url}/actors/${sampleId(fabric)} -d '{}'`));
+  if (args.json) out.line({ type: "ready", url: server.url, port: server.port, actors: fabric.registry.names }, "");
+  onReady?.(server.url);
+
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  for (const w of watchers) w.close();
+  await Promise.all([worker.stop(), timers.stop(), server.stop()]);
+  ports.close();
+  out.info(`stopped (${relative(ctx.cwd, project.dbPath)} keeps the state)`);
+}
+
+function sampleId(fabric: Fabric): string {
+  return `${fabric.registry.names[0] ?? "counter"}-1`;
+}
+
+function outcomeLabel(e: TurnLogEntry, c: Output["c"]): string {
+  if (e.outcome === "committed") return c.green("committed");
+  if (e.outcome === "failed") return c.red(`failed ${e.error ?? ""}`);
+  return c.dim("unchanged");
+}
+
+function debounce(fn: () => Promise<void>, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void fn(), ms);
+  };
+}
+
+export const devCommand: CommandModule = {
+  register(program: Command, run, ctx) {
+    program
+      .command("dev")
+      .description("serve the local fabric on 127.0.0.1: HTTP API, queue, timers, state stream; reloads actors on change")
+      .option("-p, --port <n>", "port (default: dev.port in durable.config.ts, 8787; 0 = a free port)")
+      .option("--json", "print turns as JSON lines", false)
+      .addHelpText(
+        "after",
+        examples(
+          "durable dev",
+          "durable dev --port 0 --json",
+          `curl -X POST http://127.0.0.1:8787/actors/counter-1/increment -d '{"by":2}'`,
+          "curl -N http://127.0.0.1:8787/events?actor=counter-1",
+        ),
+      )
+      .action((opts: DevArgs) => run(() => runDev(opts, ctx)));
+  },
+};

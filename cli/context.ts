@@ -1,0 +1,38 @@
+import { createPrompts, type Prompts } from "./prompts.ts";
+import { bunShell, type Shell } from "./shell.ts";
+
+export interface Writer {
+  write(text: string): void;
+}
+
+/** Everything a command touches outside its arguments; tests pass their own to run the CLI in process. */
+export interface CliContext {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: Writer;
+  stderr: Writer;
+  /** Whether stdout is a terminal (colours, spinners, prompts). */
+  isTTY: boolean;
+  prompts: Prompts;
+  shell: Shell;
+  /** Aborted on Ctrl-C; long-running commands (dev, state tail, logs) stop when it fires. */
+  signal: AbortSignal;
+}
+
+export function processContext(): CliContext {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const isTTY = Boolean(process.stdout.isTTY);
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: { write: (t) => void process.stdout.write(t) },
+    stderr: { write: (t) => void process.stderr.write(t) },
+    isTTY,
+    prompts: createPrompts(isTTY && Boolean(process.stdin.isTTY)),
+    shell: bunShell,
+    signal: controller.signal,
+  };
+}

@@ -1,0 +1,42 @@
+/** HTTP status for each runtime error code; anything unknown is a 500. */
+const STATUS: Record<string, number> = {
+  INVALID_ACTOR_ID: 400,
+  INVALID_JSON: 400,
+  UNSAFE_JSON_KEY: 400,
+  JSON_TOO_DEEP: 400,
+  INVALID_INPUT: 400,
+  NOT_SERIALIZABLE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  STATE_TOO_LARGE: 413,
+  UNKNOWN_ACTOR: 404,
+  UNKNOWN_HANDLER: 404,
+  ACTOR_NOT_FOUND: 404,
+  CALL_CYCLE: 409,
+  ACTOR_PARKED: 409,
+  VERSION_CONFLICT: 409,
+  LEASE_HELD: 503,
+  LEASE_TIMEOUT: 503,
+  STORE_UNAVAILABLE: 503,
+  HANDLER_FAILED: 500,
+};
+
+interface ErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  hint?: string;
+}
+
+export function errorResponse(error: unknown): Response {
+  const e = (error ?? {}) as ErrorShape;
+  const code = typeof e.code === "string" ? e.code : "INTERNAL";
+  const body = {
+    error: {
+      name: e.name ?? "Error",
+      code,
+      message: e.message ?? String(error),
+      ...(e.hint ? { hint: e.hint } : {}),
+    },
+  };
+  return Response.json(body, { status: STATUS[code] ?? 500 });
+}

@@ -1,0 +1,27 @@
+/** The typed shape of a project's durable.config.ts, read once and shared by dev, build and deploy. */
+export interface DurableConfig {
+  /** The app's name: prefixes every AWS resource (letters, digits, "-"). */
+  name: string;
+  /** Files or folders (relative to the project) whose exports are actor definitions. Default ["actors"]. */
+  actors?: string[];
+  dev?: {
+    /** Port of `durable dev` on 127.0.0.1. Default 8787; 0 picks a free port. */
+    port?: number;
+  };
+  aws?: {
+    /** The region when AWS_REGION is not set. */
+    region?: string;
+    memoryMb?: number;
+    timeoutSeconds?: number;
+    /** The most concurrent Lambda invocations the queue may drive. */
+    maxConcurrency?: number;
+  };
+}
+
+/**
+ * @example
+ * export default defineConfig({ name: "counter", actors: ["actors"] });
+ */
+export function defineConfig(config: DurableConfig): DurableConfig {
+  return config;
+}
