@@ -1,0 +1,66 @@
+import type { SerializedError } from "../../core/errors.ts";
+import type { JsonValue } from "../../core/json.ts";
+import type { ActorRecord, ProcessedMarker } from "../../ports/actor-store.ts";
+import type { OutboxEntry, ParkedRecord, TimerRecord } from "../../ports/messages.ts";
+import { decode, decodeOptional } from "./codec.ts";
+
+export interface ActorRow {
+  actor_id: string;
+  actor_type: string | null;
+  version: number;
+  state: string;
+  timers: string;
+  parked: string | null;
+  outbox: string;
+  updated_at: number;
+}
+
+export interface MarkerRow {
+  message_id: string;
+  version: number;
+  result: string | null;
+  error: string | null;
+}
+
+export interface LeaseRow {
+  owner: string;
+  epoch: number;
+  expires_at: number;
+}
+
+export const ACTOR_COLUMNS = "actor_id, actor_type, version, state, timers, parked, outbox, updated_at";
+
+export function emptyRecord(actorId: string): ActorRecord {
+  return {
+    actorId,
+    actorType: null,
+    version: 0,
+    state: null,
+    timers: {},
+    parked: null,
+    outbox: [],
+    updatedAt: 0,
+  };
+}
+
+export function toRecord(row: ActorRow): ActorRecord {
+  return {
+    actorId: row.actor_id,
+    actorType: row.actor_type,
+    version: row.version,
+    state: decode<JsonValue>(row.state),
+    timers: decode<Record<string, TimerRecord>>(row.timers),
+    parked: row.parked === null ? null : decode<ParkedRecord>(row.parked),
+    outbox: decode<OutboxEntry[]>(row.outbox),
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toMarker(row: MarkerRow): ProcessedMarker {
+  const marker: ProcessedMarker = { messageId: row.message_id, version: row.version };
+  const result = decodeOptional<JsonValue>(row.result);
+  const error = decodeOptional<SerializedError>(row.error);
+  if (result !== undefined) marker.result = result;
+  if (error !== undefined) marker.error = error;
+  return marker;
+}

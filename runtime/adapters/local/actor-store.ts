@@ -1,0 +1,261 @@
+import { LeaseHeldError, LeaseLostError, VersionConflictError } from "../../core/errors.ts";
+import { LIMITS } from "../../core/limits.ts";
+import type {
+  ActorRecord,
+  ActorStore,
+  ActorStoreLimits,
+  Lease,
+  LoadedActor,
+  ProcessedMarker,
+  TurnCommit,
+} from "../../ports/actor-store.ts";
+import {
+  type ActorSummary,
+  type HistoryEntry,
+  type HistoryQuery,
+  listActors,
+  readHistory,
+} from "./actor-history.ts";
+import {
+  ACTOR_COLUMNS,
+  type ActorRow,
+  emptyRecord,
+  type LeaseRow,
+  type MarkerRow,
+  toMarker,
+  toRecord,
+} from "./actor-rows.ts";
+import { assertStateSize, encodeOptional, RETENTION_MS } from "./codec.ts";
+import type { LocalDb } from "./database.ts";
+
+export interface LocalActorStoreOptions {
+  maxStateBytes?: number;
+  /** How long a processed marker answers redeliveries; at least the queue's retention. */
+  markerTtlMs?: number;
+  /** Versions of history kept per actor (older ones are pruned as new ones arrive). */
+  historyLimit?: number;
+}
+
+/** Expired markers are swept on every Nth commit: often enough to stay small, rare enough to cost nothing. */
+const PRUNE_EVERY = 128;
+
+/**
+ * ActorStore on SQLite. Leases, the version check and every effect of a turn are decided inside one
+ * `BEGIN IMMEDIATE` transaction, so a paused or fenced holder in any process can never write.
+ */
+export class LocalActorStore implements ActorStore {
+  readonly limits: ActorStoreLimits;
+  private readonly markerTtlMs: number;
+  private readonly historyLimit: number;
+  private commits = 0;
+
+  constructor(
+    private readonly db: LocalDb,
+    options: LocalActorStoreOptions = {},
+  ) {
+    this.limits = { maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes };
+    this.markerTtlMs = Math.max(options.markerTtlMs ?? RETENTION_MS, RETENTION_MS);
+    this.historyLimit = options.historyLimit ?? 1000;
+  }
+
+  async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
+    return this.db.write(() => {
+      const row = this.leaseRow(actorId);
+      if (row && row.owner !== owner && row.expires_at > now) {
+        throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
+          hint: "wait for the turn to finish, or retry after the lease expires",
+          details: { actorId, holder: row.owner, expiresAt: row.expires_at },
+        });
+      }
+      const lease: Lease = { actorId, owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
+      this.db.sqlite
+        .query(
+          `INSERT INTO leases (actor_id, owner, epoch, expires_at) VALUES ($actorId, $owner, $epoch, $expiresAt)
+           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, expires_at = excluded.expires_at`,
+        )
+        .run({ ...lease });
+      return lease;
+    });
+  }
+
+  async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    return this.db.read(() => {
+      const row = this.actorRow(actorId);
+      const processed = new Map<string, ProcessedMarker>();
+      if (messageIds.length > 0) {
+        const markers = this.db.sqlite
+          .query<MarkerRow, { actorId: string; ids: string }>(
+            `SELECT message_id, version, result, error FROM markers
+             WHERE actor_id = $actorId AND message_id IN (SELECT value FROM json_each($ids))`,
+          )
+          .all({ actorId, ids: JSON.stringify(messageIds) });
+        for (const marker of markers) processed.set(marker.message_id, toMarker(marker));
+      }
+      return { record: row ? toRecord(row) : emptyRecord(actorId), processed };
+    });
+  }
+
+  async commit(commit: TurnCommit): Promise<void> {
+    const { lease, now } = commit;
+    const stateJson = JSON.stringify(commit.state);
+    // Before the transaction: an oversized state must not even take the write lock.
+    assertStateSize(lease.actorId, stateJson, this.limits.maxStateBytes);
+    this.db.write(() => {
+      this.assertLeaseCurrent(lease, now);
+      this.writeRecord(commit, stateJson);
+      this.writeMarkers(commit);
+      this.appendHistory(commit, stateJson);
+      if (commit.release) this.release(lease);
+      if (++this.commits % PRUNE_EVERY === 0) {
+        this.db.sqlite.query("DELETE FROM markers WHERE expires_at < $now").run({ now });
+      }
+    });
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    this.db.write(() => this.release(lease));
+  }
+
+  async clearOutbox(actorId: string, version: number): Promise<void> {
+    this.db.write(() => {
+      this.db.sqlite
+        .query("UPDATE actors SET outbox = '[]' WHERE actor_id = $actorId AND version = $version")
+        .run({ actorId, version });
+    });
+  }
+
+  async read(actorId: string): Promise<ActorRecord | null> {
+    const row = this.actorRow(actorId);
+    return row ? toRecord(row) : null;
+  }
+
+  async unpark(actorId: string): Promise<void> {
+    this.db.write(() => {
+      this.db.sqlite.query("UPDATE actors SET parked = NULL WHERE actor_id = $actorId").run({ actorId });
+    });
+  }
+
+  /** Every actor ever committed, by id (`durable dev`'s actor list). */
+  async listActors(options: { actorType?: string; limit?: number } = {}): Promise<ActorSummary[]> {
+    return listActors(this.db, options);
+  }
+
+  /**
+   * Committed versions in commit order after `afterSeq`. A follower that passes the last `seq` it
+   * saw back in sees every version exactly once (`durable state tail`, the dev server's stream).
+   */
+  async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    return readHistory(this.db, query);
+  }
+
+  /** The newest history sequence (0 when nothing was committed): where a new follower starts. */
+  async latestSeq(): Promise<number> {
+    const row = this.db.sqlite.query<{ seq: number | null }, []>("SELECT MAX(seq) AS seq FROM history").get();
+    return row?.seq ?? 0;
+  }
+
+  private leaseRow(actorId: string): LeaseRow | null {
+    return this.db.sqlite
+      .query<LeaseRow, { actorId: string }>(
+        "SELECT owner, epoch, expires_at FROM leases WHERE actor_id = $actorId",
+      )
+      .get({ actorId });
+  }
+
+  private actorRow(actorId: string): ActorRow | null {
+    return this.db.sqlite
+      .query<ActorRow, { actorId: string }>(`SELECT ${ACTOR_COLUMNS} FROM actors WHERE actor_id = $actorId`)
+      .get({ actorId });
+  }
+
+  private assertLeaseCurrent(lease: Lease, now: number): void {
+    const row = this.leaseRow(lease.actorId);
+    const current = row !== null && row.owner === lease.owner && row.epoch === lease.epoch;
+    if (current && row.expires_at > now) return;
+    const why = current ? "expired before the commit" : "was taken over by a newer turn";
+    throw new LeaseLostError(`the lease on ${lease.actorId} ${why}; nothing was written`, {
+      hint: "the turn is retried with a fresh lease",
+      details: { actorId: lease.actorId, epoch: lease.epoch, currentEpoch: row?.epoch ?? null },
+    });
+  }
+
+  private writeRecord(commit: TurnCommit, stateJson: string): void {
+    const actorId = commit.lease.actorId;
+    const values = {
+      actorId,
+      actorType: commit.actorType,
+      version: commit.version,
+      expected: commit.expectedVersion,
+      state: stateJson,
+      timers: JSON.stringify(commit.timers),
+      parked: commit.parked === null ? null : JSON.stringify(commit.parked),
+      outbox: JSON.stringify(commit.outbox),
+      now: commit.now,
+    };
+    const sql =
+      commit.expectedVersion === 0
+        ? `INSERT INTO actors (${ACTOR_COLUMNS})
+           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now)
+           ON CONFLICT (actor_id) DO NOTHING`
+        : `UPDATE actors SET actor_type = $actorType, version = $version, state = $state, timers = $timers,
+             parked = $parked, outbox = $outbox, updated_at = $now
+           WHERE actor_id = $actorId AND version = $expected`;
+    const changes = this.db.sqlite.query(sql).run(values).changes;
+    // Same mapping as DynamoDB's ConditionalCheckFailedException: the version moved under us.
+    if (changes === 0) {
+      const actual = this.actorRow(actorId)?.version ?? 0;
+      throw new VersionConflictError(
+        `actor ${actorId} is at version ${actual}, not ${commit.expectedVersion}; nothing was written`,
+        {
+          hint: "the turn is retried on the new version",
+          details: { actorId, expectedVersion: commit.expectedVersion, actualVersion: actual },
+        },
+      );
+    }
+  }
+
+  private writeMarkers(commit: TurnCommit): void {
+    const insert = this.db.sqlite.query(
+      `INSERT OR REPLACE INTO markers (actor_id, message_id, version, result, error, expires_at)
+       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)`,
+    );
+    for (const marker of commit.markers) {
+      insert.run({
+        actorId: commit.lease.actorId,
+        messageId: marker.messageId,
+        version: marker.version,
+        result: encodeOptional(marker.result),
+        error: encodeOptional(marker.error),
+        expiresAt: commit.now + this.markerTtlMs,
+      });
+    }
+  }
+
+  private appendHistory(commit: TurnCommit, stateJson: string): void {
+    const actorId = commit.lease.actorId;
+    this.db.sqlite
+      .query(
+        `INSERT INTO history (actor_id, actor_type, version, state, at)
+         VALUES ($actorId, $actorType, $version, $state, $now)`,
+      )
+      .run({
+        actorId,
+        actorType: commit.actorType,
+        version: commit.version,
+        state: stateJson,
+        now: commit.now,
+      });
+    // An index range delete of usually one row keeps history bounded without a sweeper.
+    this.db.sqlite
+      .query("DELETE FROM history WHERE actor_id = $actorId AND version <= $cutoff")
+      .run({ actorId, cutoff: commit.version - this.historyLimit });
+  }
+
+  private release(lease: Lease): void {
+    this.db.sqlite
+      .query(
+        "UPDATE leases SET expires_at = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
+      )
+      .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch });
+  }
+}

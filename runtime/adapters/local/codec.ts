@@ -1,0 +1,38 @@
+import { gzipSync } from "node:zlib";
+import { StateTooLargeError } from "../../core/errors.ts";
+import { formatBytes, utf8ByteLength } from "../../core/json.ts";
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** SQS FIFO's longest retention: a message id may be redelivered, or resent, for this long. */
+export const RETENTION_MS = 14 * DAY_MS;
+
+/** Columns hold JSON this adapter wrote itself, so parsing trusts the shape. */
+export function decode<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+export function decodeOptional<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+export function encodeOptional(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/**
+ * Refuses state the DynamoDB backend would refuse: its item limit applies after compression,
+ * so a state over the limit as text is measured again gzipped before it is turned away.
+ */
+export function assertStateSize(actorId: string, stateJson: string, limit: number): void {
+  const raw = utf8ByteLength(stateJson);
+  if (raw <= limit) return;
+  const compressed = gzipSync(stateJson).byteLength;
+  if (compressed <= limit) return;
+  throw new StateTooLargeError(
+    `state of ${actorId} is ${formatBytes(raw)} (${formatBytes(compressed)} compressed), over the ${formatBytes(limit)} limit`,
+    {
+      hint: "keep large data out of actor state (store it elsewhere and keep a reference), or split the actor",
+      details: { actorId, size: raw, compressedSize: compressed, limit },
+    },
+  );
+}

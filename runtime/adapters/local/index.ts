@@ -1,0 +1,89 @@
+import { resolve } from "node:path";
+import { type Clock, systemClock } from "../../ports/clock.ts";
+import type { FabricPorts } from "../../ports/index.ts";
+import { LocalActorStore } from "./actor-store.ts";
+import { LocalDb } from "./database.ts";
+import { LocalMessageQueue } from "./message-queue.ts";
+import { LocalSignalBus } from "./signal-bus.ts";
+import { LocalStepStore } from "./step-store.ts";
+import { TimerLoop, type TimerLoopOptions } from "./timer-loop.ts";
+import { LocalTimerScheduler } from "./timer-scheduler.ts";
+
+export type { ActorSummary, HistoryEntry, HistoryQuery } from "./actor-history.ts";
+export { LocalActorStore } from "./actor-store.ts";
+export { LocalMessageQueue, type QueueStats } from "./message-queue.ts";
+export { type LocalSignal, LocalSignalBus, type RecentSignalsQuery } from "./signal-bus.ts";
+export { LocalStepStore } from "./step-store.ts";
+export { TimerLoop, type TimerLoopOptions } from "./timer-loop.ts";
+export { LocalTimerScheduler } from "./timer-scheduler.ts";
+
+/** Where a project keeps its local fabric, relative to the project directory. */
+export const LOCAL_DB_PATH = ".durable/local.db";
+
+export interface LocalPortsOptions {
+  /** The database file (created with its directory when missing), or ":memory:". Default `.durable/local.db`. */
+  path?: string;
+  clock?: Clock;
+  /** Deliveries of one message before it is dead-lettered (default 5, like the deployed queue). */
+  maxReceives?: number;
+  /** Default 400 KB, DynamoDB's item limit, so a state the cloud would refuse is refused locally too. */
+  maxStateBytes?: number;
+  /** Versions of history kept per actor for `state tail` (default 1000). */
+  historyLimit?: number;
+  /** Signals kept for the dev server's view (default 1000). */
+  signalLimit?: number;
+  busyTimeoutMs?: number;
+  durability?: "full" | "normal";
+  /** How often a waiting receive polls (default 20 ms). */
+  pollMs?: number;
+}
+
+/** The local fabric: every port on one SQLite file, plus what the CLI and dev server read. */
+export interface LocalPorts extends FabricPorts {
+  store: LocalActorStore;
+  steps: LocalStepStore;
+  queue: LocalMessageQueue;
+  timers: LocalTimerScheduler;
+  signals: LocalSignalBus;
+  clock: Clock;
+  /** The absolute database path, or ":memory:". */
+  path: string;
+  /** A loop that fires due timers into the queue; start it in the one process that serves the fabric. */
+  timerLoop(options?: TimerLoopOptions): TimerLoop;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Opens (and creates when needed) the local fabric. Several processes may open the same file:
+ * `durable dev`, `durable invoke` and `durable state` share it safely.
+ * @example
+ * using ports = openLocalPorts({ path: ".durable/local.db" });
+ * const record = await ports.store.read("counter-1");
+ */
+export function openLocalPorts(options: LocalPortsOptions = {}): LocalPorts {
+  const path = options.path === ":memory:" ? ":memory:" : resolve(options.path ?? LOCAL_DB_PATH);
+  const clock = options.clock ?? systemClock;
+  const db = new LocalDb(path, { busyTimeoutMs: options.busyTimeoutMs, durability: options.durability });
+  const queue = new LocalMessageQueue(db, clock, {
+    maxReceives: options.maxReceives,
+    pollMs: options.pollMs,
+  });
+  const timers = new LocalTimerScheduler(db, clock, queue);
+  const close = () => db.close();
+  return {
+    store: new LocalActorStore(db, {
+      maxStateBytes: options.maxStateBytes,
+      historyLimit: options.historyLimit,
+    }),
+    steps: new LocalStepStore(db, clock),
+    queue,
+    timers,
+    signals: new LocalSignalBus(db, options.signalLimit),
+    clock,
+    path,
+    timerLoop: (loopOptions) => new TimerLoop(timers, clock, loopOptions),
+    close,
+    [Symbol.dispose]: close,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
+ * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+-- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
+-- grant is always greater (fencing against a paused holder).
+CREATE TABLE IF NOT EXISTS leases (
+  actor_id   TEXT PRIMARY KEY,
+  owner      TEXT NOT NULL,
+  epoch      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS actors (
+  actor_id   TEXT PRIMARY KEY,
+  actor_type TEXT,
+  version    INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  timers     TEXT NOT NULL,
+  parked     TEXT,
+  outbox     TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+-- Parked actors are few; the queue skips their messages on every receive.
+CREATE INDEX IF NOT EXISTS actors_parked ON actors (actor_id) WHERE parked IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS markers (
+  actor_id   TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  result     TEXT,
+  error      TEXT,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (actor_id, message_id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS markers_expiry ON markers (expires_at);
+
+-- AUTOINCREMENT so a sequence number is never reused after pruning: followers resume by seq.
+CREATE TABLE IF NOT EXISTS history (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  actor_id   TEXT NOT NULL,
+  actor_type TEXT,
+  version    INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  at         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS history_actor ON history (actor_id, version);
+
+CREATE TABLE IF NOT EXISTS steps (
+  actor_id   TEXT NOT NULL,
+  run_id     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  result     TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (actor_id, run_id, key)
+) STRICT;
+CREATE INDEX IF NOT EXISTS steps_expiry ON steps (expires_at);
+
+CREATE TABLE IF NOT EXISTS messages (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL UNIQUE,
+  actor_id      TEXT NOT NULL,
+  body          TEXT NOT NULL,
+  visible_at    INTEGER NOT NULL,
+  receive_count INTEGER NOT NULL DEFAULT 0,
+  receipt       TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS messages_group ON messages (actor_id, visible_at);
+CREATE INDEX IF NOT EXISTS messages_visible ON messages (visible_at);
+CREATE INDEX IF NOT EXISTS messages_receives ON messages (receive_count);
+
+-- Outlives the message itself: a resend of an id already handled is dropped for the whole retention.
+CREATE TABLE IF NOT EXISTS message_ids (
+  id         TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS message_ids_expiry ON message_ids (expires_at);
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  actor_id      TEXT NOT NULL,
+  body          TEXT NOT NULL,
+  receive_count INTEGER NOT NULL,
+  reason        TEXT NOT NULL,
+  at            INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS dead_letters_actor ON dead_letters (actor_id, seq);
+
+CREATE TABLE IF NOT EXISTS timers (
+  actor_id   TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  timer_id   TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  PRIMARY KEY (actor_id, name)
+) STRICT;
+CREATE INDEX IF NOT EXISTS timers_due ON timers (at);
+
+CREATE TABLE IF NOT EXISTS signals (
+  seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+  id     TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  type   TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at     INTEGER NOT NULL
+) STRICT;
+`;
