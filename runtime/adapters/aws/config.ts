@@ -17,6 +17,8 @@ export const ENV = {
   maxReceives: "DURABLE_MAX_RECEIVES",
   leaseMs: "DURABLE_LEASE_MS",
   prefix: "DURABLE_PREFIX",
+  /** The actor queue's FIFO DLQ, read by `deadLetters` (found through the redrive policy when unset). */
+  queueDlqUrl: "DURABLE_QUEUE_DLQ_URL",
 } as const;
 
 export type FabricEnvName = (typeof ENV)[keyof typeof ENV];
@@ -46,6 +48,10 @@ export const DEFAULTS = {
 export const SQS_ATTRIBUTES = {
   actorType: "durableActorType",
   kind: "durableKind",
+  /** Set when the adapter itself moves a message to the DLQ: why, after how many deliveries, when. */
+  deadLetterReason: "durableDeadLetterReason",
+  deadLetterReceiveCount: "durableDeadLetterReceiveCount",
+  deadLetteredAt: "durableDeadLetteredAt",
 } as const;
 
 /** The EventBridge `source` of signals published by actors. */
