@@ -25,6 +25,7 @@ export async function openLocalFabric(
     owner: `cli-${process.pid}`,
     onTurn: options.onTurn,
     writeLog: options.writeLog,
+    routeSignals: true,
   });
   return { fabric, ports, close: () => ports.close() };
 }

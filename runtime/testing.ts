@@ -42,7 +42,7 @@ export interface TestFabric extends Invoker {
 export function createTestFabric(options: TestFabricOptions): TestFabric {
   const clock = new ManualClock(options.now);
   const ports = openLocalPorts({ path: ":memory:", clock, maxReceives: options.maxReceives });
-  const fabric = new Fabric({ ports, actors: options.actors, owner: "test", onTurn: options.onTurn });
+  const fabric = new Fabric({ ports, actors: options.actors, owner: "test", onTurn: options.onTurn, routeSignals: true });
   const drain = () => drainQueue(fabric, ports.queue);
   const invoke = (request: InvokeRequest): Promise<InvokeResponse> => fabric.invoke(request);
   return {

@@ -29,7 +29,7 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
     out.line(e, `${out.c.dim(new Date().toISOString().slice(11, 23))} ${e.actorId} ${e.handlers.join(",")} ${outcomeLabel(e, out.c)} v${e.version} ${e.durationMs}ms${e.leaseWaitMs > 0 ? ` (lease wait ${e.leaseWaitMs}ms)` : ""}`);
   const writeLog = (line: string) => ctx.stdout.write(`${line}\n`);
   const build = async (fresh: boolean): Promise<Fabric> =>
-    new project.runtime.Fabric({ ports, actors: await project.loadActors(fresh), owner: `dev-${process.pid}`, onTurn, writeLog });
+    new project.runtime.Fabric({ ports, actors: await project.loadActors(fresh), owner: `dev-${process.pid}`, onTurn, writeLog, routeSignals: true });
 
   let fabric = await build(false);
   let worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });

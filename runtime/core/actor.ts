@@ -96,6 +96,18 @@ export interface ActorOptions<S extends JsonObject, H extends HandlerMap<S>> {
   alarm?(ctx: ActorContext<S>, timer: FiredTimer): void | Promise<void>;
   /** The handler `durable invoke <id>` runs when none is named. Defaults to the first handler. */
   defaultHandler?: keyof H & string;
+  /**
+   * Signals this actor type receives: for each signal type, which actor gets it (return null to
+   * drop it) and which handler runs with the signal's detail as input. On AWS an EventBridge rule
+   * delivers them; locally the fabric routes them the same way.
+   * @example signals: { "order.paid": { to: (d) => `shipping-${d.region}`, handler: "ship" } }
+   */
+  signals?: { [type: string]: SignalRoute<keyof H & string> };
+}
+
+export interface SignalRoute<K extends string = string> {
+  to(detail: JsonValue): string | null;
+  handler: K;
 }
 
 export interface ActorDefinition<S extends JsonObject = JsonObject, H extends HandlerMap<S> = HandlerMap<S>> {

@@ -6,6 +6,7 @@ import { assertJson, type JsonValue } from "./json.ts";
 import { assertAsyncPayload, assertSyncPayload } from "./limits.ts";
 import { type AsyncInvokeResponse, type InvokeRequest, type InvokeResponse, type Invoker, newMessageId, type SyncInvokeResponse } from "./invoker.ts";
 import { ActorRegistry } from "./registry.ts";
+import { routingSignalBus } from "./signal-routing.ts";
 import { type MessageOutcome, runTurn, type TurnEnv, type TurnLogEntry, type TurnSettings } from "./turn.ts";
 
 export interface FabricOptions {
@@ -20,6 +21,11 @@ export interface FabricOptions {
   deadline?: () => number | undefined;
   onTurn?: (entry: TurnLogEntry) => void;
   writeLog?: (line: string) => void;
+  /**
+   * Deliver signals to subscribing actors from this process (the local fabric). On AWS this is
+   * off: EventBridge rules deliver them.
+   */
+  routeSignals?: boolean;
 }
 
 /** What became of each message of a batch: done (ack it) or retry (leave it for redelivery). */
@@ -39,8 +45,10 @@ export class Fabric implements Invoker {
 
   constructor(options: FabricOptions) {
     this.#options = options;
-    this.ports = options.ports;
     this.registry = new ActorRegistry(options.actors);
+    this.ports = options.routeSignals
+      ? { ...options.ports, signals: routingSignalBus(options.ports.signals, options.ports.queue, () => this.registry) }
+      : options.ports;
   }
 
   invoke(request: InvokeRequest & { mode: "async" }): Promise<AsyncInvokeResponse>;

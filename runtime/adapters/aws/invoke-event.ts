@@ -1,0 +1,34 @@
+import type { SerializedError } from "../../core/errors.ts";
+import type { JsonValue } from "../../core/json.ts";
+
+/**
+ * The payload of a direct (RequestResponse) Lambda invoke of the fabric's function, as
+ * `durable invoke --stage` and the typed client send it. Node-only; no SDK types.
+ */
+export interface DurableInvokeEvent {
+  type: "durable.invoke";
+  actorId: string;
+  actorType?: string;
+  handler?: string;
+  input?: JsonValue;
+  /** Idempotency key; generated when absent. */
+  messageId?: string;
+}
+
+/** What the function returns for a DurableInvokeEvent: never a Lambda error for a user error. */
+export type DurableInvokeResult =
+  | {
+      ok: true;
+      messageId: string;
+      actorId: string;
+      actorType: string;
+      handler: string;
+      result: JsonValue;
+      version: number;
+      duplicate: boolean;
+    }
+  | { ok: false; error: SerializedError };
+
+export function isDurableInvokeEvent(event: unknown): event is DurableInvokeEvent {
+  return typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.invoke";
+}
