@@ -71,12 +71,8 @@ async function openLocalTarget(project: Project): Promise<ActorTarget> {
 }
 
 function assertId(project: Project, actorId: string): void {
-  if (!project.runtime.LIMITS.actorIdPattern.test(actorId)) {
-    throw new project.runtime.InvalidActorIdError(
-      `invalid actor id ${JSON.stringify(actorId)}: ids are 1-128 characters of letters, digits and . _ : -`,
-      { hint: "use an id such as counter-1" },
-    );
-  }
+  // The project's own runtime raises its typed InvalidActorIdError, as invoke does.
+  project.runtime.assertActorId(actorId);
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -2,7 +2,7 @@ import type { Server } from "bun";
 import type { LocalPorts } from "../../runtime/adapters/local/index.ts";
 import type { Fabric } from "../../runtime/core/fabric.ts";
 import { parseJson } from "../../runtime/core/json.ts";
-import { LIMITS } from "../../runtime/core/limits.ts";
+import { assertActorId, LIMITS } from "../../runtime/core/limits.ts";
 import { errorResponse } from "./http-errors.ts";
 import { refuseNonLocal } from "./loopback-guard.ts";
 import { VersionFeed } from "./version-feed.ts";
@@ -69,7 +69,7 @@ async function route(request: Request, options: DevServerOptions, feed: VersionF
   const state = STATE_ROUTE.exec(path);
   if (request.method === "GET" && state) {
     const actorId = decodeURIComponent(state[1] ?? "");
-    if (!LIMITS.actorIdPattern.test(actorId)) return errorResponse({ code: "INVALID_ACTOR_ID", message: `invalid actor id ${JSON.stringify(actorId)}` });
+    assertActorId(actorId);
     const record = await options.ports.store.read(actorId);
     if (!record) return errorResponse({ code: "ACTOR_NOT_FOUND", message: `${actorId} has no state yet` });
     return Response.json(record);

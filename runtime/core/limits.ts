@@ -14,6 +14,12 @@ export const LIMITS = {
   stateBytes: 400 * 1024,
 } as const;
 
+const RESERVED_IDS = new Set([".", "..", "__proto__", "constructor", "prototype"]);
+
+export function isValidActorId(id: unknown): id is string {
+  return typeof id === "string" && LIMITS.actorIdPattern.test(id) && !RESERVED_IDS.has(id);
+}
+
 /**
  * @example assertActorId("counter-1")
  */
@@ -25,9 +31,10 @@ export function assertActorId(id: unknown): asserts id is string {
       { hint: "use an id such as counter-1", details: { pattern: LIMITS.actorIdPattern.source } },
     );
   }
-  // A path-like id would be harmless to the stores, but "." and ".." are refused to keep ids printable as paths.
-  if (id === "." || id === "..") {
-    throw new InvalidActorIdError(`invalid actor id ${JSON.stringify(id)}: "." and ".." are reserved`, {
+  // "." and ".." read as paths, and the prototype names would alias object internals wherever an
+  // id becomes a key; none is a useful actor name, so all are refused up front.
+  if (RESERVED_IDS.has(id)) {
+    throw new InvalidActorIdError(`invalid actor id ${JSON.stringify(id)}: it is reserved`, {
       hint: "use an id such as counter-1",
     });
   }

@@ -1,7 +1,7 @@
 import type { ActorMessage } from "../ports/messages.ts";
 import type { Signal, SignalBus } from "../ports/signal-bus.ts";
 import type { MessageQueue } from "../ports/message-queue.ts";
-import { LIMITS } from "./limits.ts";
+import { isValidActorId } from "./limits.ts";
 import type { ActorRegistry } from "./registry.ts";
 
 /**
@@ -14,7 +14,7 @@ export function routeSignal(registry: ActorRegistry, signal: Signal): ActorMessa
     const route = def.options.signals?.[signal.type];
     if (!route) continue;
     const actorId = route.to(signal.detail);
-    if (actorId === null || !LIMITS.actorIdPattern.test(actorId)) continue;
+    if (!isValidActorId(actorId)) continue;
     messages.push({
       id: `${signal.id}>${def.name}`,
       actorId,
