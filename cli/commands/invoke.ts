@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { parseJson } from "../../runtime/core/json.ts";
+import { assertActorId } from "../../runtime/core/limits.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
@@ -21,7 +22,8 @@ export interface InvokeArgs {
 export async function runInvoke(args: InvokeArgs, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, { json: args.json });
   if (args.sync && args.async) throw new UsageError("--sync and --async cannot be combined", "pick one (sync is the default)");
-  // Parse before opening anything: bad input changes nothing.
+  // Validate before opening anything: bad input changes nothing and names no target.
+  assertActorId(args.actorId);
   const input = args.data === undefined ? undefined : parseJson(args.data, "--data");
   const mode = args.async ? "async" : "sync";
   const target = await openTarget(ctx.cwd, args.stage);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { assertActorId } from "../../runtime/core/limits.ts";
 import type { ActorRecord } from "../../runtime/ports/actor-store.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
@@ -25,6 +26,7 @@ export function recordView(record: ActorRecord) {
 
 export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
+  assertActorId(actorId);
   const target = await openTarget(ctx.cwd, opts.stage);
   try {
     out.target(target.description);
@@ -49,6 +51,7 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
 
 export async function runStateTail(actorId: string, opts: StateOptions & { count?: string }, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
+  assertActorId(actorId);
   const limit = opts.count === undefined ? Number.POSITIVE_INFINITY : Number(opts.count);
   if (!(limit > 0)) throw new CliError("USAGE", `--count ${opts.count} is not a positive number`);
   const target = await openTarget(ctx.cwd, opts.stage);
