@@ -20,7 +20,9 @@ function findBun() {
   return "bun";
 }
 
-const child = spawn(findBun(), [join(here, "..", "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+const child = spawn(findBun(), [join(here, "..", "cli", "main.ts"), ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 // Forward signals so Ctrl-C (or a supervisor's SIGTERM) stops `durable dev` cleanly instead of orphaning it.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));

@@ -29,7 +29,10 @@ export async function loadConfig(root: string): Promise<ResolvedConfig> {
   try {
     loaded = ((await import(file)) as { default?: unknown }).default;
   } catch (cause) {
-    throw new ConfigError(`${CONFIG_FILE} could not be loaded: ${(cause as Error).message}`, "fix the error in the file");
+    throw new ConfigError(
+      `${CONFIG_FILE} could not be loaded: ${(cause as Error).message}`,
+      "fix the error in the file",
+    );
   }
   return validateConfig(loaded);
 }
@@ -42,14 +45,18 @@ export function validateConfig(value: unknown): ResolvedConfig {
   }
   const c = value as DurableConfig;
   if (typeof c.name !== "string" || !NAME.test(c.name)) {
-    throw new ConfigError(`${CONFIG_FILE}: name ${JSON.stringify(c.name)} is not valid`, "use letters, digits and -, starting with a letter (max 40)");
+    throw new ConfigError(
+      `${CONFIG_FILE}: name ${JSON.stringify(c.name)} is not valid`,
+      "use letters, digits and -, starting with a letter (max 40)",
+    );
   }
   const actors = c.actors ?? ["actors"];
   if (!Array.isArray(actors) || actors.some((a) => typeof a !== "string")) {
     throw new ConfigError(`${CONFIG_FILE}: actors must be a list of files or folders`);
   }
   const port = c.dev?.port ?? 8787;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${CONFIG_FILE}: dev.port ${port} is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`${CONFIG_FILE}: dev.port ${port} is not a port`);
   const aws = c.aws ?? {};
   const timeoutSeconds = aws.timeoutSeconds ?? 30;
   const memoryMb = aws.memoryMb ?? 512;
@@ -57,9 +64,15 @@ export function validateConfig(value: unknown): ResolvedConfig {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 3 || timeoutSeconds > 900) {
     throw new ConfigError(`${CONFIG_FILE}: aws.timeoutSeconds must be 3-900`);
   }
-  if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) throw new ConfigError(`${CONFIG_FILE}: aws.memoryMb must be 128-10240`);
+  if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240)
+    throw new ConfigError(`${CONFIG_FILE}: aws.memoryMb must be 128-10240`);
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
     throw new ConfigError(`${CONFIG_FILE}: aws.maxConcurrency must be 2-1000`);
   }
-  return { name: c.name, actors, dev: { port }, aws: { region: aws.region, memoryMb, timeoutSeconds, maxConcurrency } };
+  return {
+    name: c.name,
+    actors,
+    dev: { port },
+    aws: { region: aws.region, memoryMb, timeoutSeconds, maxConcurrency },
+  };
 }

@@ -15,7 +15,11 @@ export interface LocalFabric {
  */
 export async function openLocalFabric(
   project: Project,
-  options: { onTurn?: (entry: TurnLogEntry) => void; writeLog?: (line: string) => void; fresh?: boolean } = {},
+  options: {
+    onTurn?: (entry: TurnLogEntry) => void;
+    writeLog?: (line: string) => void;
+    fresh?: boolean;
+  } = {},
 ): Promise<LocalFabric> {
   const actors = await project.loadActors(options.fresh);
   const ports = project.local.openLocalPorts({ path: project.dbPath });

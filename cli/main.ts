@@ -1,11 +1,14 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from "commander";
+import type { CommandModule } from "./command.ts";
+import { buildCommand } from "./commands/build.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { destroyCommand } from "./commands/destroy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { invokeCommand } from "./commands/invoke.ts";
 import { stateCommand } from "./commands/state.ts";
 import { testCommand } from "./commands/test.ts";
-import type { CommandModule } from "./command.ts";
 import { type CliContext, processContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { PromptCancelledError } from "./prompts.ts";
@@ -18,6 +21,9 @@ const COMMANDS: CommandModule[] = [
   invokeCommand,
   stateCommand,
   testCommand,
+  buildCommand,
+  deployCommand,
+  destroyCommand,
 ];
 
 /** Runtime errors from any copy of the runtime (the CLI's or a project's) are recognised by shape. */
@@ -29,8 +35,13 @@ interface UserFacingError {
 }
 
 function asUserError(error: unknown): UserFacingError | undefined {
-  if (error instanceof CliError) return { code: error.code, message: error.message, hint: error.hint, userFacing: true };
-  if (error instanceof Error && typeof (error as Partial<UserFacingError>).code === "string" && (error as Partial<UserFacingError>).userFacing === true) {
+  if (error instanceof CliError)
+    return { code: error.code, message: error.message, hint: error.hint, userFacing: true };
+  if (
+    error instanceof Error &&
+    typeof (error as Partial<UserFacingError>).code === "string" &&
+    (error as Partial<UserFacingError>).userFacing === true
+  ) {
     return error as unknown as UserFacingError;
   }
   return undefined;

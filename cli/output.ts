@@ -61,7 +61,8 @@ export class Output {
     const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
     let i = 0;
     let current = text;
-    const draw = () => this.#ctx.stderr.write(`\r\x1b[2K${this.c.cyan(frames[i++ % frames.length] ?? "")} ${current}`);
+    const draw = () =>
+      this.#ctx.stderr.write(`\r\x1b[2K${this.c.cyan(frames[i++ % frames.length] ?? "")} ${current}`);
     draw();
     const timer = setInterval(draw, 80);
     return {

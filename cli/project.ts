@@ -31,7 +31,10 @@ export async function openProject(cwd: string): Promise<Project> {
   const config = await loadConfig(root);
   const runtimeDir = join(root, "durable");
   if (!existsSync(join(runtimeDir, "index.ts"))) {
-    throw new ConfigError(`${relative(cwd, runtimeDir) || "durable"}/index.ts is missing`, "the runtime copy is part of the project; re-create it with durable init");
+    throw new ConfigError(
+      `${relative(cwd, runtimeDir) || "durable"}/index.ts is missing`,
+      "the runtime copy is part of the project; re-create it with durable init",
+    );
   }
   const runtime = (await import(join(runtimeDir, "index.ts"))) as RuntimeModule;
   const local = (await import(join(runtimeDir, "adapters", "local", "index.ts"))) as LocalAdapterModule;
@@ -52,12 +55,19 @@ export async function openProject(cwd: string): Promise<Project> {
         try {
           mod = (await import(`${file}${suffix}`)) as Record<string, unknown>;
         } catch (cause) {
-          throw new ConfigError(`${relative(root, file)} failed to load: ${(cause as Error).message}`, "fix the error in that file");
+          throw new ConfigError(
+            `${relative(root, file)} failed to load: ${(cause as Error).message}`,
+            "fix the error in that file",
+          );
         }
-        for (const value of Object.values(mod)) if (runtime.isActorDefinition(value) && !found.includes(value)) found.push(value);
+        for (const value of Object.values(mod))
+          if (runtime.isActorDefinition(value) && !found.includes(value)) found.push(value);
       }
       if (found.length === 0) {
-        throw new ConfigError("no actors found", `export actor(...) definitions from the files in: ${config.actors.join(", ")}`);
+        throw new ConfigError(
+          "no actors found",
+          `export actor(...) definitions from the files in: ${config.actors.join(", ")}`,
+        );
       }
       return found;
     },
@@ -68,7 +78,8 @@ function collectActorFiles(root: string, entries: readonly string[]): string[] {
   const files: string[] = [];
   for (const entry of entries) {
     const path = resolve(root, entry);
-    if (!existsSync(path)) throw new ConfigError(`actors entry "${entry}" does not exist`, "fix `actors` in durable.config.ts");
+    if (!existsSync(path))
+      throw new ConfigError(`actors entry "${entry}" does not exist`, "fix `actors` in durable.config.ts");
     if (statSync(path).isDirectory()) {
       for (const name of readdirSync(path).sort()) {
         if (/\.(ts|js|mts|mjs)$/.test(name) && !/\.(test|spec)\./.test(name)) files.push(join(path, name));

@@ -8,7 +8,10 @@ export interface ShellResult {
 
 /** Runs external programs (git, npm). Injected so tests can observe or replace it. */
 export interface Shell {
-  run(command: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<ShellResult>;
+  run(
+    command: readonly string[],
+    options: { cwd: string; env?: Record<string, string | undefined> },
+  ): Promise<ShellResult>;
 }
 
 /** The real shell: Bun's `$`, which escapes every argument. */

@@ -1,6 +1,6 @@
-import type { ActorRecord } from "../runtime/ports/actor-store.ts";
 import type { InvokeRequest, InvokeResponse } from "../runtime/core/invoker.ts";
 import type { JsonValue } from "../runtime/core/json.ts";
+import type { ActorRecord } from "../runtime/ports/actor-store.ts";
 import { describeLocalTarget, openLocalFabric } from "./local-fabric.ts";
 import { openProject, type Project } from "./project.ts";
 

@@ -21,7 +21,13 @@ export {
 export { type ActorClient, type ActorStub, client, httpInvoker } from "./core/client.ts";
 export * from "./core/errors.ts";
 export { Fabric, type FabricOptions } from "./core/fabric.ts";
-export type { AsyncInvokeResponse, InvokeRequest, InvokeResponse, Invoker, SyncInvokeResponse } from "./core/invoker.ts";
+export type {
+  AsyncInvokeResponse,
+  InvokeRequest,
+  InvokeResponse,
+  Invoker,
+  SyncInvokeResponse,
+} from "./core/invoker.ts";
 export type { JsonObject, JsonValue } from "./core/json.ts";
 export { assertActorId, isValidActorId, LIMITS } from "./core/limits.ts";
 export type { TurnLogEntry } from "./core/turn.ts";

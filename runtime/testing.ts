@@ -6,10 +6,16 @@
  * await client(counter, fabric).get("counter-1").increment();
  * await fabric.advance(60_000); // fires due timers, applies queued messages
  */
-import { openLocalPorts, type LocalPorts } from "./adapters/local/index.ts";
+import { type LocalPorts, openLocalPorts } from "./adapters/local/index.ts";
 import type { AnyActorDefinition } from "./core/actor.ts";
 import { Fabric, type FabricOptions } from "./core/fabric.ts";
-import type { AsyncInvokeResponse, InvokeRequest, InvokeResponse, Invoker, SyncInvokeResponse } from "./core/invoker.ts";
+import type {
+  AsyncInvokeResponse,
+  InvokeRequest,
+  InvokeResponse,
+  Invoker,
+  SyncInvokeResponse,
+} from "./core/invoker.ts";
 import { drainQueue } from "./core/queue-worker.ts";
 import type { ActorRecord } from "./ports/actor-store.ts";
 import type { DeadLetter } from "./ports/message-queue.ts";
@@ -42,7 +48,13 @@ export interface TestFabric extends Invoker {
 export function createTestFabric(options: TestFabricOptions): TestFabric {
   const clock = new ManualClock(options.now);
   const ports = openLocalPorts({ path: ":memory:", clock, maxReceives: options.maxReceives });
-  const fabric = new Fabric({ ports, actors: options.actors, owner: "test", onTurn: options.onTurn, routeSignals: true });
+  const fabric = new Fabric({
+    ports,
+    actors: options.actors,
+    owner: "test",
+    onTurn: options.onTurn,
+    routeSignals: true,
+  });
   const drain = () => drainQueue(fabric, ports.queue);
   const invoke = (request: InvokeRequest): Promise<InvokeResponse> => fabric.invoke(request);
   return {

@@ -22,14 +22,25 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   const out = new Output(ctx, { json: args.json });
   const project = await openProject(ctx.cwd);
   const port = args.port === undefined ? project.config.dev.port : Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${args.port} is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${args.port} is not a port number`);
 
   const ports = project.local.openLocalPorts({ path: project.dbPath });
   const onTurn = (e: TurnLogEntry) =>
-    out.line(e, `${out.c.dim(new Date().toISOString().slice(11, 23))} ${e.actorId} ${e.handlers.join(",")} ${outcomeLabel(e, out.c)} v${e.version} ${e.durationMs}ms${e.leaseWaitMs > 0 ? ` (lease wait ${e.leaseWaitMs}ms)` : ""}`);
+    out.line(
+      e,
+      `${out.c.dim(new Date().toISOString().slice(11, 23))} ${e.actorId} ${e.handlers.join(",")} ${outcomeLabel(e, out.c)} v${e.version} ${e.durationMs}ms${e.leaseWaitMs > 0 ? ` (lease wait ${e.leaseWaitMs}ms)` : ""}`,
+    );
   const writeLog = (line: string) => ctx.stdout.write(`${line}\n`);
   const build = async (fresh: boolean): Promise<Fabric> =>
-    new project.runtime.Fabric({ ports, actors: await project.loadActors(fresh), owner: `dev-${process.pid}`, onTurn, writeLog, routeSignals: true });
+    new project.runtime.Fabric({
+      ports,
+      actors: await project.loadActors(fresh),
+      owner: `dev-${process.pid}`,
+      onTurn,
+      writeLog,
+      routeSignals: true,
+    });
 
   let fabric = await build(false);
   let worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
@@ -39,7 +50,10 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
     server = startDevServer({ port, ports, fabric: () => fabric });
   } catch (error) {
     ports.close();
-    throw new UsageError(`could not listen on 127.0.0.1:${port}: ${(error as Error).message}`, "pass --port <n>, or --port 0 for a free one");
+    throw new UsageError(
+      `could not listen on 127.0.0.1:${port}: ${(error as Error).message}`,
+      "pass --port <n>, or --port 0 for a free one",
+    );
   }
   worker.start();
   timers.start();
@@ -61,9 +75,12 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   );
 
   out.target(describeLocalTarget(project));
-  out.info(`${out.c.bold("durable dev")} listening on ${out.c.cyan(server.url)}  actors: ${fabric.registry.names.join(", ")}`);
+  out.info(
+    `${out.c.bold("durable dev")} listening on ${out.c.cyan(server.url)}  actors: ${fabric.registry.names.join(", ")}`,
+  );
   out.info(out.c.dim(`try: curl -X POST ${server.url}/actors/${sampleId(fabric)} -d '{}'`));
-  if (args.json) out.line({ type: "ready", url: server.url, port: server.port, actors: fabric.registry.names }, "");
+  if (args.json)
+    out.line({ type: "ready", url: server.url, port: server.port, actors: fabric.registry.names }, "");
   onReady?.(server.url);
 
   await new Promise<void>((resolve) => {
@@ -98,7 +115,9 @@ export const devCommand: CommandModule = {
   register(program: Command, run, ctx) {
     program
       .command("dev")
-      .description("serve the local fabric on 127.0.0.1: HTTP API, queue, timers, state stream; reloads actors on change")
+      .description(
+        "serve the local fabric on 127.0.0.1: HTTP API, queue, timers, state stream; reloads actors on change",
+      )
       .option("-p, --port <n>", "port (default: dev.port in durable.config.ts, 8787; 0 = a free port)")
       .option("--json", "print turns as JSON lines", false)
       .addHelpText(

@@ -5,7 +5,13 @@ import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { Output } from "../output.ts";
 import { isUsableTarget, scaffoldProject } from "../scaffold.ts";
-import { isTemplateName, TEMPLATE_NAMES, TEMPLATES, type TemplateName, templateExists } from "../templates.ts";
+import {
+  isTemplateName,
+  TEMPLATE_NAMES,
+  TEMPLATES,
+  type TemplateName,
+  templateExists,
+} from "../templates.ts";
 
 export interface InitArgs {
   dir: string | undefined;
@@ -30,17 +36,26 @@ export async function runInit(args: InitArgs, ctx: CliContext): Promise<InitResu
   const out = new Output(ctx, { json: args.json });
   const interactive = ctx.prompts.interactive && !args.yes && !args.json;
   const template = await chooseTemplate(args.template, interactive, ctx);
-  const dirName = args.dir ?? (interactive ? await ctx.prompts.text("Project directory", template) : template);
+  const dirName =
+    args.dir ?? (interactive ? await ctx.prompts.text("Project directory", template) : template);
   const target = resolve(ctx.cwd, dirName);
   const projectName = basename(target).toLowerCase();
   if (!PROJECT_NAME.test(projectName)) {
-    throw new UsageError(`"${basename(target)}" is not a valid project name`, "use lowercase letters, digits, '.', '_' and '-'");
+    throw new UsageError(
+      `"${basename(target)}" is not a valid project name`,
+      "use lowercase letters, digits, '.', '_' and '-'",
+    );
   }
   if (!isUsableTarget(target)) {
-    throw new UsageError(`${relative(ctx.cwd, target) || "."} already exists and is not empty`, "choose another directory or empty it first");
+    throw new UsageError(
+      `${relative(ctx.cwd, target) || "."} already exists and is not empty`,
+      "choose another directory or empty it first",
+    );
   }
   const files = scaffoldProject(template, target, projectName);
-  out.success(`created ${relative(ctx.cwd, target) || "."} from the ${template} template (${files.length} files)`);
+  out.success(
+    `created ${relative(ctx.cwd, target) || "."} from the ${template} template (${files.length} files)`,
+  );
 
   let git = false;
   if (args.git) {
@@ -58,7 +73,9 @@ export async function runInit(args: InitArgs, ctx: CliContext): Promise<InitResu
     if (installed) spinner.stop("dependencies installed");
     else {
       spinner.stop();
-      out.warn(`npm install failed: ${result.stderr.trim().split("\n").pop() ?? ""}; run it again inside the project`);
+      out.warn(
+        `npm install failed: ${result.stderr.trim().split("\n").pop() ?? ""}; run it again inside the project`,
+      );
     }
   }
   const rel = relative(ctx.cwd, target) || ".";
@@ -77,7 +94,11 @@ export async function runInit(args: InitArgs, ctx: CliContext): Promise<InitResu
   return result;
 }
 
-async function chooseTemplate(flag: string | undefined, interactive: boolean, ctx: CliContext): Promise<TemplateName> {
+async function chooseTemplate(
+  flag: string | undefined,
+  interactive: boolean,
+  ctx: CliContext,
+): Promise<TemplateName> {
   if (flag === undefined) {
     if (!interactive) {
       throw new UsageError("no template chosen", `pass --template with one of: ${TEMPLATE_NAMES.join(", ")}`);
@@ -91,7 +112,8 @@ async function chooseTemplate(flag: string | undefined, interactive: boolean, ct
   if (!isTemplateName(flag)) {
     throw new UsageError(`unknown template "${flag}"`, `choose one of: ${TEMPLATE_NAMES.join(", ")}`);
   }
-  if (!templateExists(flag)) throw new UsageError(`the ${flag} template is not part of this build`, "choose counter");
+  if (!templateExists(flag))
+    throw new UsageError(`the ${flag} template is not part of this build`, "choose counter");
   return flag;
 }
 
@@ -120,7 +142,11 @@ export const initCommand: CommandModule = {
       .option("--json", "print the result as JSON", false)
       .addHelpText(
         "after",
-        examples("durable init --template counter", "durable init my-app --template leaderboard --yes", "durable init"),
+        examples(
+          "durable init --template counter",
+          "durable init my-app --template leaderboard --yes",
+          "durable init",
+        ),
       )
       .action((dir: string | undefined, opts: Omit<InitArgs, "dir">) =>
         run(async () => {

@@ -21,7 +21,8 @@ export interface InvokeArgs {
 
 export async function runInvoke(args: InvokeArgs, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, { json: args.json });
-  if (args.sync && args.async) throw new UsageError("--sync and --async cannot be combined", "pick one (sync is the default)");
+  if (args.sync && args.async)
+    throw new UsageError("--sync and --async cannot be combined", "pick one (sync is the default)");
   // Validate before opening anything: bad input changes nothing and names no target.
   assertActorId(args.actorId);
   const input = args.data === undefined ? undefined : parseJson(args.data, "--data");

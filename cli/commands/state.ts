@@ -32,7 +32,9 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
     out.target(target.description);
     const record = await target.read(actorId);
     if (!record) {
-      throw new CliError("ACTOR_NOT_FOUND", `${actorId} has no state yet`, { hint: `call it first, e.g. durable invoke ${actorId} --sync` });
+      throw new CliError("ACTOR_NOT_FOUND", `${actorId} has no state yet`, {
+        hint: `call it first, e.g. durable invoke ${actorId} --sync`,
+      });
     }
     const view = recordView(record);
     out.result(view, JSON.stringify(record.state, null, 2));
@@ -49,7 +51,11 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
   }
 }
 
-export async function runStateTail(actorId: string, opts: StateOptions & { count?: string }, ctx: CliContext): Promise<void> {
+export async function runStateTail(
+  actorId: string,
+  opts: StateOptions & { count?: string },
+  ctx: CliContext,
+): Promise<void> {
   const out = new Output(ctx, opts);
   assertActorId(actorId);
   const limit = opts.count === undefined ? Number.POSITIVE_INFINITY : Number(opts.count);
@@ -64,7 +70,10 @@ export async function runStateTail(actorId: string, opts: StateOptions & { count
     await target.follow(
       actorId,
       (event) => {
-        out.line(event, `${out.c.cyan(`v${event.version}`)} ${out.c.dim(new Date(event.at).toISOString())} ${JSON.stringify(event.state)}`);
+        out.line(
+          event,
+          `${out.c.cyan(`v${event.version}`)} ${out.c.dim(new Date(event.at).toISOString())} ${JSON.stringify(event.state)}`,
+        );
         if (++seen >= limit) stop.abort();
       },
       stop.signal,
@@ -81,7 +90,9 @@ export async function runStateList(opts: StateOptions, ctx: CliContext): Promise
   try {
     out.target(target.description);
     const actors = await target.list();
-    const lines = actors.map((a) => `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${a.version}`);
+    const lines = actors.map(
+      (a) => `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${a.version}`,
+    );
     out.result(actors, lines.length ? lines.join("\n") : "no actors yet");
   } finally {
     target.close();
@@ -93,21 +104,28 @@ export const stateCommand: CommandModule = {
     const state = program
       .command("state")
       .description("read actor state: get, tail or list")
-      .addHelpText("after", examples("durable state get counter-1", "durable state tail counter-1", "durable state list --json"));
+      .addHelpText(
+        "after",
+        examples("durable state get counter-1", "durable state tail counter-1", "durable state list --json"),
+      );
     const common = (c: Command) =>
-      c.option("-s, --stage <name>", "a deployed stage instead of the local fabric").option("--json", "print JSON", false);
-    common(state.command("get").description("print an actor's committed state and version").argument("<actorId>")).action(
-      (actorId: string, opts: StateOptions) => run(() => runStateGet(actorId, opts, ctx)),
-    );
+      c
+        .option("-s, --stage <name>", "a deployed stage instead of the local fabric")
+        .option("--json", "print JSON", false);
+    common(
+      state.command("get").description("print an actor's committed state and version").argument("<actorId>"),
+    ).action((actorId: string, opts: StateOptions) => run(() => runStateGet(actorId, opts, ctx)));
     common(
       state
         .command("tail")
         .description("follow an actor's new versions as they commit")
         .argument("<actorId>")
         .option("-n, --count <n>", "stop after n new versions"),
-    ).action((actorId: string, opts: StateOptions & { count?: string }) => run(() => runStateTail(actorId, opts, ctx)));
-    common(state.command("list").description("list actors with their type and version")).action((opts: StateOptions) =>
-      run(() => runStateList(opts, ctx)),
+    ).action((actorId: string, opts: StateOptions & { count?: string }) =>
+      run(() => runStateTail(actorId, opts, ctx)),
+    );
+    common(state.command("list").description("list actors with their type and version")).action(
+      (opts: StateOptions) => run(() => runStateList(opts, ctx)),
     );
   },
 };

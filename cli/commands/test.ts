@@ -1,15 +1,23 @@
 import type { Command } from "commander";
 import { type CommandModule, examples } from "../command.ts";
+import { findProjectRoot } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { findProjectRoot } from "../config.ts";
 
 /** Runs the project's tests with the Bun that came with durable, so npm test needs nothing else. */
 export async function runTest(args: string[], ctx: CliContext): Promise<void> {
   const root = findProjectRoot(ctx.cwd);
-  const child = Bun.spawn({ cmd: [process.execPath, "test", ...args], cwd: root, stdio: ["inherit", "inherit", "inherit"], env: { ...ctx.env } });
+  const child = Bun.spawn({
+    cmd: [process.execPath, "test", ...args],
+    cwd: root,
+    stdio: ["inherit", "inherit", "inherit"],
+    env: { ...ctx.env },
+  });
   const code = await child.exited;
-  if (code !== 0) throw new CliError("TESTS_FAILED", `tests failed (exit code ${code})`, { hint: "see the failures above" });
+  if (code !== 0)
+    throw new CliError("TESTS_FAILED", `tests failed (exit code ${code})`, {
+      hint: "see the failures above",
+    });
 }
 
 export const testCommand: CommandModule = {

@@ -26,7 +26,10 @@ export function refuseNonLocal(request: Request, port: number): string | undefin
     } catch {
       return `Origin ${JSON.stringify(origin)} is not a URL`;
     }
-    if (!LOCAL_HOSTNAMES.has(url.hostname.toLowerCase().replace(/^::1$/, "[::1]")) || url.port !== String(port)) {
+    if (
+      !LOCAL_HOSTNAMES.has(url.hostname.toLowerCase().replace(/^::1$/, "[::1]")) ||
+      url.port !== String(port)
+    ) {
       return `Origin ${JSON.stringify(origin)} is not this dev server`;
     }
   }

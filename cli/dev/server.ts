@@ -41,7 +41,8 @@ export function startDevServer(options: DevServerOptions): DevServer {
     maxRequestBodySize: LIMITS.syncPayloadBytes + 1024,
     fetch: async (request) => {
       const refusal = refuseNonLocal(request, port);
-      if (refusal) return Response.json({ error: { code: "FORBIDDEN_HOST", message: refusal } }, { status: 403 });
+      if (refusal)
+        return Response.json({ error: { code: "FORBIDDEN_HOST", message: refusal } }, { status: 403 });
       try {
         return await route(request, options, feed);
       } catch (error) {
@@ -64,8 +65,10 @@ async function route(request: Request, options: DevServerOptions, feed: VersionF
   const url = new URL(request.url);
   const path = url.pathname;
   if (request.method === "GET" && path === "/health") return Response.json({ ok: true });
-  if (request.method === "GET" && path === "/actors") return Response.json(await options.ports.store.listActors());
-  if (request.method === "GET" && path === "/events") return feed.stream(url.searchParams.get("actor") ?? undefined, request.signal);
+  if (request.method === "GET" && path === "/actors")
+    return Response.json(await options.ports.store.listActors());
+  if (request.method === "GET" && path === "/events")
+    return feed.stream(url.searchParams.get("actor") ?? undefined, request.signal);
   const state = STATE_ROUTE.exec(path);
   if (request.method === "GET" && state) {
     const actorId = decodeURIComponent(state[1] ?? "");
@@ -78,7 +81,8 @@ async function route(request: Request, options: DevServerOptions, feed: VersionF
   if (call && request.method === "POST") {
     const text = await request.text();
     const input = text.trim() === "" ? undefined : parseJson(text, "request body");
-    const async = url.searchParams.get("mode") === "async" || /respond-async/i.test(request.headers.get("prefer") ?? "");
+    const async =
+      url.searchParams.get("mode") === "async" || /respond-async/i.test(request.headers.get("prefer") ?? "");
     const response = await options.fabric().invoke({
       actorId: decodeURIComponent(call[1] ?? ""),
       handler: call[2] === undefined ? undefined : decodeURIComponent(call[2]),
@@ -89,6 +93,13 @@ async function route(request: Request, options: DevServerOptions, feed: VersionF
     });
     return Response.json(response, { status: async ? 202 : 200 });
   }
-  if (call || state) return Response.json({ error: { code: "METHOD_NOT_ALLOWED", message: `${request.method} ${path} is not supported` } }, { status: 405 });
-  return Response.json({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${path}` } }, { status: 404 });
+  if (call || state)
+    return Response.json(
+      { error: { code: "METHOD_NOT_ALLOWED", message: `${request.method} ${path} is not supported` } },
+      { status: 405 },
+    );
+  return Response.json(
+    { error: { code: "NOT_FOUND", message: `no route ${request.method} ${path}` } },
+    { status: 404 },
+  );
 }

@@ -64,7 +64,8 @@ export class VersionFeed {
       for (const e of entries) {
         this.#afterSeq = e.seq;
         const chunk = `id: ${e.seq}\nevent: version\ndata: ${JSON.stringify(e)}\n\n`;
-        for (const [listener, actorId] of this.#listeners) if (actorId === undefined || actorId === e.actorId) listener(chunk);
+        for (const [listener, actorId] of this.#listeners)
+          if (actorId === undefined || actorId === e.actorId) listener(chunk);
       }
     } finally {
       this.#polling = false;

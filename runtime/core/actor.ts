@@ -154,17 +154,22 @@ export function actor<S extends JsonObject, H extends HandlerMap<S>>(
   const handlerNames = Object.keys(options.handlers);
   if (handlerNames.length === 0) throw new TypeError(`actor "${name}" needs at least one handler`);
   for (const handler of handlerNames) {
-    if (handler.startsWith("$")) throw new TypeError(`handler names may not start with "$" (${name}.${handler})`);
+    if (handler.startsWith("$"))
+      throw new TypeError(`handler names may not start with "$" (${name}.${handler})`);
   }
   const defaultHandler = options.defaultHandler ?? handlerNames[0];
   if (defaultHandler === undefined || !handlerNames.includes(defaultHandler)) {
-    throw new TypeError(`actor "${name}": defaultHandler "${String(defaultHandler)}" is not one of its handlers`);
+    throw new TypeError(
+      `actor "${name}": defaultHandler "${String(defaultHandler)}" is not one of its handlers`,
+    );
   }
   return Object.freeze({ kind: "durable.actor", name, options, handlerNames, defaultHandler });
 }
 
 export function isActorDefinition(value: unknown): value is AnyActorDefinition {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "durable.actor";
+  return (
+    typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "durable.actor"
+  );
 }
 
 /** The input type a handler declares (undefined when it takes none). */

@@ -1,7 +1,7 @@
 import type { ActorDefinition, HandlerArgs, HandlerMap, HandlerOutput } from "./actor.ts";
 import { DurableError, errorFromJSON, type SerializedError, StoreUnavailableError } from "./errors.ts";
-import type { JsonObject, JsonValue } from "./json.ts";
 import type { AsyncInvokeResponse, InvokeRequest, InvokeResponse, Invoker } from "./invoker.ts";
+import type { JsonObject, JsonValue } from "./json.ts";
 import { assertActorId } from "./limits.ts";
 
 /** Typed sync calls to one actor: each handler is a method returning its result. */
@@ -42,7 +42,8 @@ export function client<S extends JsonObject, H extends HandlerMap<S>>(
     });
   };
   return {
-    get: (actorId) => stub(actorId, "sync", (r) => (r.mode === "sync" ? r.result : null)) as unknown as ActorStub<H>,
+    get: (actorId) =>
+      stub(actorId, "sync", (r) => (r.mode === "sync" ? r.result : null)) as unknown as ActorStub<H>,
     send: (actorId) => stub(actorId, "async", (r) => r) as unknown as ActorSender<H>,
   };
 }
@@ -83,7 +84,10 @@ export function httpInvoker(baseUrl: string): Invoker {
         body: JSON.stringify(request.input ?? null),
       });
     } catch (cause) {
-      throw new StoreUnavailableError(`could not reach durable dev at ${base}`, { cause, hint: "start it with `durable dev`" });
+      throw new StoreUnavailableError(`could not reach durable dev at ${base}`, {
+        cause,
+        hint: "start it with `durable dev`",
+      });
     }
     const body = (await response.json()) as InvokeResponse | { error: SerializedError };
     if ("error" in body) throw errorFromJSON(body.error);

@@ -43,9 +43,10 @@ export function createContext(init: ContextInit): ContextHandle {
   // Ids derive from the message id, so a retried turn produces the same ids and receivers dedupe them.
   const nextId = (what: string) => `${message.id}:${what}${seq++}`;
   const guard = (what: string) => {
-    if (closed) throw new InvalidInputError(`ctx.${what} was called after the handler returned`, {
-      hint: "await every promise inside the handler",
-    });
+    if (closed)
+      throw new InvalidInputError(`ctx.${what} was called after the handler returned`, {
+        hint: "await every promise inside the handler",
+      });
   };
   let stepCache: Map<string, StepRecord> | undefined;
   const stepCounts = new Map<string, number>();
@@ -74,14 +75,21 @@ export function createContext(init: ContextInit): ContextHandle {
       return id;
     },
 
-    async call<T extends JsonValue = JsonValue>(target: string, handler: string, input?: JsonValue): Promise<T> {
+    async call<T extends JsonValue = JsonValue>(
+      target: string,
+      handler: string,
+      input?: JsonValue,
+    ): Promise<T> {
       guard("call");
       assertActorId(target);
       const chain = [...(message.callChain ?? []), actorId];
       if (chain.includes(target)) {
-        throw new CallCycleError(`call from ${actorId} to ${target} would deadlock: ${[...chain, target].join(" → ")}`, {
-          hint: "use ctx.send for calls back up the chain",
-        });
+        throw new CallCycleError(
+          `call from ${actorId} to ${target} would deadlock: ${[...chain, target].join(" → ")}`,
+          {
+            hint: "use ctx.send for calls back up the chain",
+          },
+        );
       }
       const def = registry.resolveType(target);
       registry.resolveHandler(def, handler);
@@ -104,7 +112,8 @@ export function createContext(init: ContextInit): ContextHandle {
       guard("setAlarm");
       const name = options.name ?? "default";
       const at = when instanceof Date ? when.getTime() : init.now + when;
-      if (!Number.isFinite(at)) throw new InvalidInputError(`setAlarm got an invalid time for timer "${name}"`);
+      if (!Number.isFinite(at))
+        throw new InvalidInputError(`setAlarm got an invalid time for timer "${name}"`);
       if (options.data !== undefined) assertJson(options.data, "alarm data");
       // Scheduling a name again replaces its timer at the scheduler; a fire of the old one is stale.
       const timerId = nextId(`timer-${name}-`);
@@ -129,7 +138,8 @@ export function createContext(init: ContextInit): ContextHandle {
 
     signal(type, detail = null) {
       guard("signal");
-      if (!SIGNAL_TYPE.test(type)) throw new InvalidInputError(`signal type ${JSON.stringify(type)} is not valid`);
+      if (!SIGNAL_TYPE.test(type))
+        throw new InvalidInputError(`signal type ${JSON.stringify(type)} is not valid`);
       assertJson(detail, "signal detail");
       assertSignalPayload(detail);
       outbox.push({ kind: "signal", id: nextId("signal"), source: actorId, type, detail });
@@ -143,9 +153,16 @@ export function createContext(init: ContextInit): ContextHandle {
       stepCache ??= await init.steps.list(actorId, message.id);
       const recorded = stepCache.get(key);
       if (recorded) return recorded.result as T;
-      const result = await fn({ idempotencyKey: `${actorId}:${message.id}:${key}`, attempt: message.receiveCount ?? 1 });
+      const result = await fn({
+        idempotencyKey: `${actorId}:${message.id}:${key}`,
+        attempt: message.receiveCount ?? 1,
+      });
       assertJson(result === undefined ? null : result, `step "${name}" result`);
-      const winner = await init.steps.record(actorId, message.id, { key, result: result ?? null, at: init.now });
+      const winner = await init.steps.record(actorId, message.id, {
+        key,
+        result: result ?? null,
+        at: init.now,
+      });
       stepCache.set(key, winner);
       return winner.result as T;
     },
@@ -164,11 +181,10 @@ export function createContext(init: ContextInit): ContextHandle {
 }
 
 /** A logger that writes one JSON line per call through `write`, tagged with the actor. */
-export function jsonLogger(
-  write: (line: string) => void,
-  base: LogFields,
-): ActorLogger {
-  const emit = (level: string) => (message: string, fields: LogFields = {}) =>
-    write(JSON.stringify({ level, message, ...base, ...fields, time: new Date().toISOString() }));
+export function jsonLogger(write: (line: string) => void, base: LogFields): ActorLogger {
+  const emit =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) =>
+      write(JSON.stringify({ level, message, ...base, ...fields, time: new Date().toISOString() }));
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

@@ -48,7 +48,13 @@ export class DurableError extends Error {
   }
 
   toJSON(): SerializedError {
-    return { name: this.name, code: this.code, message: this.message, hint: this.hint, details: this.details };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      details: this.details,
+    };
   }
 }
 

@@ -2,9 +2,16 @@ import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage } from "../ports/messages.ts";
 import type { AnyActorDefinition } from "./actor.ts";
 import { errorFromJSON } from "./errors.ts";
+import {
+  type AsyncInvokeResponse,
+  type InvokeRequest,
+  type InvokeResponse,
+  type Invoker,
+  newMessageId,
+  type SyncInvokeResponse,
+} from "./invoker.ts";
 import { assertJson, type JsonValue } from "./json.ts";
 import { assertAsyncPayload, assertSyncPayload } from "./limits.ts";
-import { type AsyncInvokeResponse, type InvokeRequest, type InvokeResponse, type Invoker, newMessageId, type SyncInvokeResponse } from "./invoker.ts";
 import { ActorRegistry } from "./registry.ts";
 import { routingSignalBus } from "./signal-routing.ts";
 import { type MessageOutcome, runTurn, type TurnEnv, type TurnLogEntry, type TurnSettings } from "./turn.ts";
@@ -47,7 +54,10 @@ export class Fabric implements Invoker {
     this.#options = options;
     this.registry = new ActorRegistry(options.actors);
     this.ports = options.routeSignals
-      ? { ...options.ports, signals: routingSignalBus(options.ports.signals, options.ports.queue, () => this.registry) }
+      ? {
+          ...options.ports,
+          signals: routingSignalBus(options.ports.signals, options.ports.queue, () => this.registry),
+        }
       : options.ports;
   }
 
@@ -56,13 +66,24 @@ export class Fabric implements Invoker {
   invoke(request: InvokeRequest): Promise<InvokeResponse>;
   async invoke(request: InvokeRequest): Promise<InvokeResponse> {
     const message = this.toMessage(request);
-    const base = { messageId: message.id, actorId: message.actorId, actorType: message.actorType ?? "", handler: message.handler };
+    const base = {
+      messageId: message.id,
+      actorId: message.actorId,
+      actorType: message.actorType ?? "",
+      handler: message.handler,
+    };
     if (request.mode === "async") {
       await this.ports.queue.send([message]);
       return { mode: "async", ...base, queued: true };
     }
     const { outcome, version } = await this.#callOne(message);
-    return { mode: "sync", ...base, result: resultOf(outcome), version, duplicate: outcome.status === "duplicate" };
+    return {
+      mode: "sync",
+      ...base,
+      result: resultOf(outcome),
+      version,
+      duplicate: outcome.status === "duplicate",
+    };
   }
 
   /** Validates a request and turns it into a message, before anything is written. */
@@ -103,7 +124,9 @@ export class Fabric implements Invoker {
             verdicts.set(o.messageId, o.status === "applied" || o.status === "duplicate" ? "done" : "retry");
           }
         } catch (error) {
-          this.#options.writeLog?.(JSON.stringify({ level: "error", message: "turn failed", actorId, error: String(error) }));
+          this.#options.writeLog?.(
+            JSON.stringify({ level: "error", message: "turn failed", actorId, error: String(error) }),
+          );
           for (const m of group) verdicts.set(m.id, "retry");
         }
       }),
@@ -154,7 +177,9 @@ export class Fabric implements Invoker {
   }
 
   get owner(): string {
-    return (this.#owner ??= this.#options.owner ?? `fabric-${newMessageId().slice(0, 8)}`);
+    if (this.#owner === undefined)
+      this.#owner = this.#options.owner ?? `fabric-${newMessageId().slice(0, 8)}`;
+    return this.#owner;
   }
   #owner: string | undefined;
 }

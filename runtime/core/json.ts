@@ -82,7 +82,8 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
     case "boolean":
       return;
     case "number":
-      if (!Number.isFinite(value)) throw new NotSerializableError(`${path} is ${value}, which JSON cannot hold`);
+      if (!Number.isFinite(value))
+        throw new NotSerializableError(`${path} is ${value}, which JSON cannot hold`);
       return;
     case "object":
       break;
@@ -102,12 +103,16 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
   } else {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
-      throw new NotSerializableError(`${path} is a ${obj.constructor?.name ?? "class instance"}, not a plain object`, {
-        hint: "convert it to plain JSON (for a Date, use toISOString())",
-      });
+      throw new NotSerializableError(
+        `${path} is a ${obj.constructor?.name ?? "class instance"}, not a plain object`,
+        {
+          hint: "convert it to plain JSON (for a Date, use toISOString())",
+        },
+      );
     }
     for (const key of Object.keys(obj)) {
-      if (UNSAFE_KEYS.has(key)) throw new UnsafeJsonKeyError(`${path} contains the key "${key}", which is not allowed`);
+      if (UNSAFE_KEYS.has(key))
+        throw new UnsafeJsonKeyError(`${path} contains the key "${key}", which is not allowed`);
       walk((obj as Record<string, unknown>)[key], `${path}.${key}`, depth + 1, seen);
     }
   }
@@ -125,7 +130,12 @@ export function utf8ByteLength(text: string): number {
   return encoder.encode(text).byteLength;
 }
 
-export function assertMaxBytes(value: JsonValue | undefined, limit: number, what: string, hint?: string): void {
+export function assertMaxBytes(
+  value: JsonValue | undefined,
+  limit: number,
+  what: string,
+  hint?: string,
+): void {
   const size = jsonByteLength(value);
   if (size > limit) {
     throw new PayloadTooLargeError(`${what} is ${formatBytes(size)}, over the ${formatBytes(limit)} limit`, {

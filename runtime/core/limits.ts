@@ -25,7 +25,8 @@ export function isValidActorId(id: unknown): id is string {
  */
 export function assertActorId(id: unknown): asserts id is string {
   if (typeof id !== "string" || !LIMITS.actorIdPattern.test(id)) {
-    const shown = typeof id === "string" ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id;
+    const shown =
+      typeof id === "string" ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id;
     throw new InvalidActorIdError(
       `invalid actor id ${shown}: ids are 1-128 characters of letters, digits and . _ : -`,
       { hint: "use an id such as counter-1", details: { pattern: LIMITS.actorIdPattern.source } },

@@ -16,14 +16,20 @@ export interface DrainOptions {
  * redelivery otherwise (the queue dead-letters it after its max receives). Returns how many
  * messages were delivered.
  */
-export async function processOneBatch(fabric: Fabric, queue: MessageQueue, options: DrainOptions = {}): Promise<number> {
+export async function processOneBatch(
+  fabric: Fabric,
+  queue: MessageQueue,
+  options: DrainOptions = {},
+): Promise<number> {
   const deliveries = await queue.receive({
     maxMessages: options.batchSize ?? 10,
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
     waitMs: options.waitMs ?? 0,
   });
   if (deliveries.length === 0) return 0;
-  const verdicts = await fabric.applyBatch(deliveries.map((d) => ({ ...d.message, receiveCount: d.receiveCount })));
+  const verdicts = await fabric.applyBatch(
+    deliveries.map((d) => ({ ...d.message, receiveCount: d.receiveCount })),
+  );
   const done: Delivery[] = [];
   const retry: Delivery[] = [];
   for (const d of deliveries) (verdicts.get(d.message.id) === "done" ? done : retry).push(d);
@@ -33,7 +39,11 @@ export async function processOneBatch(fabric: Fabric, queue: MessageQueue, optio
 }
 
 /** Applies queued messages until the queue has nothing visible (bounded by `maxBatches`). */
-export async function drainQueue(fabric: Fabric, queue: MessageQueue, options: DrainOptions & { maxBatches?: number } = {}): Promise<number> {
+export async function drainQueue(
+  fabric: Fabric,
+  queue: MessageQueue,
+  options: DrainOptions & { maxBatches?: number } = {},
+): Promise<number> {
   let total = 0;
   for (let i = 0; i < (options.maxBatches ?? 10_000); i++) {
     const n = await processOneBatch(fabric, queue, { ...options, waitMs: 0 });

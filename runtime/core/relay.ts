@@ -1,15 +1,20 @@
-import { RelayFailedError } from "./errors.ts";
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, OutboxEntry } from "../ports/messages.ts";
 import type { Signal } from "../ports/signal-bus.ts";
 import type { ScheduledTimer } from "../ports/timer-scheduler.ts";
+import { RelayFailedError } from "./errors.ts";
 
 /**
  * Delivers a committed outbox: messages to the queue, timers to the scheduler, signals to the bus,
  * then drops the entries from the record. Every destination dedupes by entry id, so relaying the
  * same entries again (after a crash, or by the next turn) is safe. Order is kept per target actor.
  */
-export async function relayOutbox(ports: FabricPorts, actorId: string, version: number, entries: readonly OutboxEntry[]): Promise<void> {
+export async function relayOutbox(
+  ports: FabricPorts,
+  actorId: string,
+  version: number,
+  entries: readonly OutboxEntry[],
+): Promise<void> {
   const sends: ActorMessage[] = [];
   const schedules: ScheduledTimer[] = [];
   const cancels: { actorId: string; name: string; timerId: string }[] = [];
@@ -21,7 +26,13 @@ export async function relayOutbox(ports: FabricPorts, actorId: string, version: 
         sends.push(entry.message);
         break;
       case "timer.set":
-        schedules.push({ actorId: entry.actorId, actorType: entry.actorType, name: entry.name, timerId: entry.timerId, at: entry.at });
+        schedules.push({
+          actorId: entry.actorId,
+          actorType: entry.actorType,
+          name: entry.name,
+          timerId: entry.timerId,
+          at: entry.at,
+        });
         break;
       case "timer.cancel":
         cancels.push({ actorId: entry.actorId, name: entry.name, timerId: entry.timerId });
@@ -42,13 +53,21 @@ export async function relayOutbox(ports: FabricPorts, actorId: string, version: 
 }
 
 /** Relays, turning any failure into a RelayFailedError that tells the caller how to recover. */
-export async function relayOrExplain(ports: FabricPorts, actorId: string, version: number, entries: readonly OutboxEntry[]): Promise<void> {
+export async function relayOrExplain(
+  ports: FabricPorts,
+  actorId: string,
+  version: number,
+  entries: readonly OutboxEntry[],
+): Promise<void> {
   try {
     await relayOutbox(ports, actorId, version, entries);
   } catch (cause) {
     throw new RelayFailedError(
       `actor ${actorId} committed version ${version}, but relaying its ${entries.length} effects failed: ${(cause as Error).message}`,
-      { cause, hint: "retry with the same message id: the effects stay in the outbox and are relayed by the next turn" },
+      {
+        cause,
+        hint: "retry with the same message id: the effects stay in the outbox and are relayed by the next turn",
+      },
     );
   }
 }

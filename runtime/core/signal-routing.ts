@@ -1,6 +1,6 @@
+import type { MessageQueue } from "../ports/message-queue.ts";
 import type { ActorMessage } from "../ports/messages.ts";
 import type { Signal, SignalBus } from "../ports/signal-bus.ts";
-import type { MessageQueue } from "../ports/message-queue.ts";
 import { isValidActorId } from "./limits.ts";
 import type { ActorRegistry } from "./registry.ts";
 
@@ -29,7 +29,11 @@ export function routeSignal(registry: ActorRegistry, signal: Signal): ActorMessa
 }
 
 /** A bus that also delivers each signal to its subscribers' queues: the local stand-in for EventBridge rules. */
-export function routingSignalBus(inner: SignalBus, queue: MessageQueue, registry: () => ActorRegistry): SignalBus {
+export function routingSignalBus(
+  inner: SignalBus,
+  queue: MessageQueue,
+  registry: () => ActorRegistry,
+): SignalBus {
   return {
     async publish(signals) {
       await inner.publish(signals);

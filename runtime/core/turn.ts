@@ -62,7 +62,13 @@ export interface TurnEnv {
 
 export type MessageOutcome =
   | { messageId: string; status: "applied"; result: JsonValue; version: number }
-  | { messageId: string; status: "duplicate"; result?: JsonValue | undefined; error?: SerializedError | undefined; version: number }
+  | {
+      messageId: string;
+      status: "duplicate";
+      result?: JsonValue | undefined;
+      error?: SerializedError | undefined;
+      version: number;
+    }
   | { messageId: string; status: "failed"; error: DurableError; parked: boolean }
   | { messageId: string; status: "skipped" };
 
@@ -81,7 +87,11 @@ let turnSeq = 0;
  * and outbox together, releasing the lease) → relay the outbox. Messages after the first failure
  * are skipped so per-actor order holds; the successful prefix still commits.
  */
-export async function runTurn(env: TurnEnv, actorId: string, messages: readonly ActorMessage[]): Promise<TurnResult> {
+export async function runTurn(
+  env: TurnEnv,
+  actorId: string,
+  messages: readonly ActorMessage[],
+): Promise<TurnResult> {
   const { ports, registry, settings } = env;
   const started = ports.clock.now();
   const def = registry.resolveType(actorId, messages[0]?.actorType);
@@ -131,17 +141,42 @@ export async function runTurn(env: TurnEnv, actorId: string, messages: readonly 
       }
       if (relayList.length > 0) await relayOrExplain(ports, actorId, version, relayList);
       const outcomes = draft.outcomes.map((o) => (o.status === "applied" ? { ...o, version } : o));
-      report(env, { def, actorId, messages, version, epoch, leaseWaitMs, started, retries, outcome: draft.changed ? "committed" : "unchanged", outcomes });
+      report(env, {
+        def,
+        actorId,
+        messages,
+        version,
+        epoch,
+        leaseWaitMs,
+        started,
+        retries,
+        outcome: draft.changed ? "committed" : "unchanged",
+        outcomes,
+      });
       return { actorId, outcomes, version, committed: draft.changed };
     } catch (error) {
       if (error instanceof RelayFailedError) throw error;
-      if ((error instanceof VersionConflictError || error instanceof LeaseLostError) && retries < settings.maxRetries) {
+      if (
+        (error instanceof VersionConflictError || error instanceof LeaseLostError) &&
+        retries < settings.maxRetries
+      ) {
         retries++;
         await ports.store.releaseLease(lease).catch(() => undefined);
         continue;
       }
       await ports.store.releaseLease(lease).catch(() => undefined);
-      report(env, { def, actorId, messages, version: loaded.record.version, epoch, leaseWaitMs, started, retries, outcome: "failed", error });
+      report(env, {
+        def,
+        actorId,
+        messages,
+        version: loaded.record.version,
+        epoch,
+        leaseWaitMs,
+        started,
+        retries,
+        outcome: "failed",
+        error,
+      });
       throw error;
     }
   }
@@ -185,14 +220,23 @@ async function applyMessages(
     }
     const marker = processed.get(message.id);
     if (marker) {
-      draft.outcomes.push({ messageId: message.id, status: "duplicate", result: marker.result, error: marker.error, version: marker.version });
+      draft.outcomes.push({
+        messageId: message.id,
+        status: "duplicate",
+        result: marker.result,
+        error: marker.error,
+        version: marker.version,
+      });
       continue;
     }
     if (draft.parked && message.kind !== "call") {
       failed = true;
-      const error = new ActorParkedError(`actor ${record.actorId} is parked after message ${draft.parked.messageId} failed`, {
-        hint: "inspect the dead-letter queue, fix the cause, then unpark the actor",
-      });
+      const error = new ActorParkedError(
+        `actor ${record.actorId} is parked after message ${draft.parked.messageId} failed`,
+        {
+          hint: "inspect the dead-letter queue, fix the cause, then unpark the actor",
+        },
+      );
       draft.outcomes.push({ messageId: message.id, status: "failed", error, parked: true });
       continue;
     }
@@ -222,7 +266,11 @@ async function applyMessages(
       registry: env.registry,
       call: env.call,
       steps: env.ports.steps,
-      log: jsonLogger(env.writeLog ?? (() => undefined), { actorId: record.actorId, messageId: message.id, epoch: lease.epoch }),
+      log: jsonLogger(env.writeLog ?? (() => undefined), {
+        actorId: record.actorId,
+        messageId: message.id,
+        epoch: lease.epoch,
+      }),
     });
     try {
       const result = await runHandler(def, message, handle.ctx, firedTimer);
@@ -260,7 +308,12 @@ function initialState(def: AnyActorDefinition): JsonObject {
 }
 
 /** Decides what a timer fire means now: run it, ignore it (cancelled or replaced), or wait (early). */
-function settleTimer(draft: Draft, message: ActorMessage, now: number, actorType: string): FiredTimer | "stale" | "early" {
+function settleTimer(
+  draft: Draft,
+  message: ActorMessage,
+  now: number,
+  actorType: string,
+): FiredTimer | "stale" | "early" {
   const timer = message.timer;
   const current = timer ? draft.timers[timer.name] : undefined;
   if (!timer || !current || current.timerId !== timer.timerId) return "stale";

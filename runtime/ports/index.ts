@@ -1,4 +1,12 @@
-export type { ActorRecord, ActorStore, ActorStoreLimits, Lease, LoadedActor, ProcessedMarker, TurnCommit } from "./actor-store.ts";
+export type {
+  ActorRecord,
+  ActorStore,
+  ActorStoreLimits,
+  Lease,
+  LoadedActor,
+  ProcessedMarker,
+  TurnCommit,
+} from "./actor-store.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export type { DeadLetter, Delivery, MessageQueue, ReceiveOptions } from "./message-queue.ts";
 export type { ActorMessage, MessageKind, OutboxEntry, ParkedRecord, TimerRecord } from "./messages.ts";

@@ -42,6 +42,14 @@ export interface ParkedRecord {
 /** An effect of a committed turn, relayed after the commit. `id` makes relaying idempotent. */
 export type OutboxEntry =
   | { kind: "send"; id: string; message: ActorMessage }
-  | { kind: "timer.set"; id: string; actorId: string; actorType: string; name: string; timerId: string; at: number }
+  | {
+      kind: "timer.set";
+      id: string;
+      actorId: string;
+      actorType: string;
+      name: string;
+      timerId: string;
+      at: number;
+    }
   | { kind: "timer.cancel"; id: string; actorId: string; name: string; timerId: string }
   | { kind: "signal"; id: string; source: string; type: string; detail: JsonValue };

@@ -15,7 +15,9 @@ function sources(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
   const found: string[] = [];
-  for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g)) {
+  for (const m of text.matchAll(
+    /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g,
+  )) {
     found.push(m[1] ?? m[2] ?? m[3] ?? "");
   }
   return found;
@@ -31,7 +33,8 @@ function offenders(dir: string, banned: (spec: string, file: string) => boolean)
 
 describe("architecture boundaries", () => {
   test("runtime/core imports no adapter, no AWS SDK and nothing from Bun", () => {
-    const banned = (spec: string) => spec.includes("adapters/") || spec.startsWith("@aws-sdk") || spec.startsWith("bun");
+    const banned = (spec: string) =>
+      spec.includes("adapters/") || spec.startsWith("@aws-sdk") || spec.startsWith("bun");
     expect(offenders("runtime/core", banned)).toEqual([]);
     expect(offenders("runtime/ports", banned)).toEqual([]);
   });
@@ -48,7 +51,12 @@ describe("architecture boundaries", () => {
   });
 
   test("the local adapter never pulls in the AWS SDK", () => {
-    expect(offenders("runtime/adapters/local", (spec) => spec.startsWith("@aws-sdk") || spec.includes("adapters/aws"))).toEqual([]);
+    expect(
+      offenders(
+        "runtime/adapters/local",
+        (spec) => spec.startsWith("@aws-sdk") || spec.includes("adapters/aws"),
+      ),
+    ).toEqual([]);
   });
 
   test("the check sees imports (it would catch a violation)", () => {

@@ -25,7 +25,9 @@ describe("parseJson refuses unsafe input before it reaches a handler", () => {
   });
 
   test("non-JSON is a typed INVALID_JSON error that names the input", () => {
-    expect(() => parseJson("{bad", "--data")).toThrow(expect.objectContaining({ code: "INVALID_JSON", message: expect.stringContaining("--data") }));
+    expect(() => parseJson("{bad", "--data")).toThrow(
+      expect.objectContaining({ code: "INVALID_JSON", message: expect.stringContaining("--data") }),
+    );
   });
 });
 
@@ -33,8 +35,18 @@ describe("assertJson keeps state and results plain JSON", () => {
   test("functions, class instances, non-finite numbers and cycles are refused", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    for (const bad of [() => 1, new Date(), Number.NaN, Number.POSITIVE_INFINITY, cyclic, { m: new Map() }, undefined]) {
-      expect(() => assertJson(bad)).toThrow(expect.objectContaining({ code: expect.stringMatching(/NOT_SERIALIZABLE|UNSAFE_JSON_KEY/) }));
+    for (const bad of [
+      () => 1,
+      new Date(),
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      cyclic,
+      { m: new Map() },
+      undefined,
+    ]) {
+      expect(() => assertJson(bad)).toThrow(
+        expect.objectContaining({ code: expect.stringMatching(/NOT_SERIALIZABLE|UNSAFE_JSON_KEY/) }),
+      );
     }
   });
 

@@ -93,7 +93,9 @@ describe("workflow steps", () => {
     fabric = createTestFabric({ actors: [workflow] });
     charges.length = 0;
     crashAfterCharge = true;
-    await expect(fabric.invoke({ actorId: "workflow-1", handler: "run", messageId: "order-7" })).rejects.toThrow("crash between steps");
+    await expect(
+      fabric.invoke({ actorId: "workflow-1", handler: "run", messageId: "order-7" }),
+    ).rejects.toThrow("crash between steps");
     const done = await fabric.invoke({ actorId: "workflow-1", handler: "run", messageId: "order-7" });
     expect(done.result).toBe("shipped tr-for-ch-1");
     expect(charges).toEqual(["workflow-1:order-7:charge"]);

@@ -54,21 +54,40 @@ describe("a turn commits state and effects together or not at all", () => {
   test("each committed turn adds exactly one version; a duplicate message id adds none", async () => {
     fabric = createTestFabric({ actors: [ledger] });
     for (let i = 0; i < 3; i++) await fabric.invoke({ actorId: "ledger-a", handler: "add", input: { n: 1 } });
-    const dup = await fabric.invoke({ actorId: "ledger-a", handler: "add", input: { n: 1 }, messageId: "fixed" });
-    const again = await fabric.invoke({ actorId: "ledger-a", handler: "add", input: { n: 1 }, messageId: "fixed" });
+    const dup = await fabric.invoke({
+      actorId: "ledger-a",
+      handler: "add",
+      input: { n: 1 },
+      messageId: "fixed",
+    });
+    const again = await fabric.invoke({
+      actorId: "ledger-a",
+      handler: "add",
+      input: { n: 1 },
+      messageId: "fixed",
+    });
     expect(again).toMatchObject({ duplicate: true, result: dup.result });
     expect(await fabric.state("ledger-a")).toMatchObject({ version: 4, state: { total: 4 } });
   });
 
   // Random base64 compresses only to ~75%, so 600 KB stays over 400 KB and the size limit applies after the store's compression too.
-  const incompressible = (kb: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(Math.ceil((kb * 1024 * 3) / 4)))).toString("base64").slice(0, kb * 1024);
+  const incompressible = (kb: number) =>
+    Buffer.from(crypto.getRandomValues(new Uint8Array(Math.ceil((kb * 1024 * 3) / 4))))
+      .toString("base64")
+      .slice(0, kb * 1024);
 
   test("a state over 400 KB even compressed is refused with StateTooLargeError and nothing is written", async () => {
     fabric = createTestFabric({ actors: [ledger] });
     await client(ledger, fabric).get("ledger-a").add({ n: 1 });
-    await expect(client(ledger, fabric).get("ledger-a").big({ data: incompressible(600) })).rejects.toMatchObject({ code: "STATE_TOO_LARGE" });
+    await expect(
+      client(ledger, fabric)
+        .get("ledger-a")
+        .big({ data: incompressible(600) }),
+    ).rejects.toMatchObject({ code: "STATE_TOO_LARGE" });
     expect(await fabric.state("ledger-a")).toMatchObject({ version: 1, state: { total: 1 } });
-    await client(ledger, fabric).get("ledger-a").big({ data: incompressible(390) });
+    await client(ledger, fabric)
+      .get("ledger-a")
+      .big({ data: incompressible(390) });
     expect((await fabric.state("ledger-a"))?.version).toBe(2);
   });
 });
@@ -76,15 +95,29 @@ describe("a turn commits state and effects together or not at all", () => {
 describe("sync calls between actors", () => {
   test("a call back into an actor already in the chain fails with CallCycleError instead of deadlocking", async () => {
     fabric = createTestFabric({ actors: [ledger] });
-    await expect(client(ledger, fabric).get("ledger-a").ask({ target: "ledger-b", handler: "ask" })).rejects.toMatchObject({ code: "CALL_CYCLE" });
-    await expect(client(ledger, fabric).get("ledger-a").ask({ target: "ledger-a", handler: "ask" })).rejects.toMatchObject({ code: "CALL_CYCLE" });
+    await expect(
+      client(ledger, fabric).get("ledger-a").ask({ target: "ledger-b", handler: "ask" }),
+    ).rejects.toMatchObject({ code: "CALL_CYCLE" });
+    await expect(
+      client(ledger, fabric).get("ledger-a").ask({ target: "ledger-a", handler: "ask" }),
+    ).rejects.toMatchObject({ code: "CALL_CYCLE" });
   });
 
   test("retrying the caller's message does not repeat the callee's effect", async () => {
     fabric = createTestFabric({ actors: [ledger] });
-    await fabric.invoke({ actorId: "ledger-a", handler: "callAdd", input: { target: "ledger-b" }, messageId: "m1" });
+    await fabric.invoke({
+      actorId: "ledger-a",
+      handler: "callAdd",
+      input: { target: "ledger-b" },
+      messageId: "m1",
+    });
     // The caller's marker short-circuits the retry; even without it the derived call id would dedupe.
-    await fabric.invoke({ actorId: "ledger-a", handler: "callAdd", input: { target: "ledger-b" }, messageId: "m1" });
+    await fabric.invoke({
+      actorId: "ledger-a",
+      handler: "callAdd",
+      input: { target: "ledger-b" },
+      messageId: "m1",
+    });
     expect((await fabric.state("ledger-b"))?.state).toMatchObject({ total: 1 });
   });
 });
@@ -92,10 +125,16 @@ describe("sync calls between actors", () => {
 describe("validation happens before anything is written", () => {
   test("unknown handler, unknown actor type and bad ids are typed errors", async () => {
     fabric = createTestFabric({ actors: [ledger] });
-    await expect(fabric.invoke({ actorId: "ledger-a", handler: "nope" })).rejects.toMatchObject({ code: "UNKNOWN_HANDLER" });
-    await expect(fabric.invoke({ actorId: "ledger-a", actorType: "nope" })).rejects.toMatchObject({ code: "UNKNOWN_ACTOR" });
+    await expect(fabric.invoke({ actorId: "ledger-a", handler: "nope" })).rejects.toMatchObject({
+      code: "UNKNOWN_HANDLER",
+    });
+    await expect(fabric.invoke({ actorId: "ledger-a", actorType: "nope" })).rejects.toMatchObject({
+      code: "UNKNOWN_ACTOR",
+    });
     await expect(fabric.invoke({ actorId: "bad id" })).rejects.toMatchObject({ code: "INVALID_ACTOR_ID" });
-    await expect(fabric.invoke({ actorId: "ledger-a", handler: "add", input: { n: 1, f: (() => 1) as never } })).rejects.toMatchObject({
+    await expect(
+      fabric.invoke({ actorId: "ledger-a", handler: "add", input: { n: 1, f: (() => 1) as never } }),
+    ).rejects.toMatchObject({
       code: "NOT_SERIALIZABLE",
     });
     expect(await fabric.state("ledger-a")).toBeNull();

@@ -25,7 +25,13 @@ const stateOf = async (actorId: string) => {
 
 describe("durable CLI on the counter template, no dev server running", () => {
   test("init without a dir creates ./counter with the runtime copy and a renamed .gitignore", () => {
-    for (const file of ["durable.config.ts", "actors/counter.ts", "durable/index.ts", ".gitignore", "node_modules/durable-lambda"]) {
+    for (const file of [
+      "durable.config.ts",
+      "actors/counter.ts",
+      "durable/index.ts",
+      ".gitignore",
+      "node_modules/durable-lambda",
+    ]) {
       expect(existsSync(join(project, file))).toBe(true);
     }
     expect(existsSync(join(project, "_gitignore"))).toBe(false);
@@ -66,7 +72,8 @@ describe("durable CLI on the counter template, no dev server running", () => {
 
   test("concurrent durable invoke processes on one actor lose no increment", async () => {
     const worker = async () => {
-      for (let i = 0; i < 5; i++) expect((await durable(["invoke", "counter-cli", "--sync"], { cwd: project })).code).toBe(0);
+      for (let i = 0; i < 5; i++)
+        expect((await durable(["invoke", "counter-cli", "--sync"], { cwd: project })).code).toBe(0);
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     expect(await stateOf("counter-cli")).toMatchObject({ version: 20, state: { count: 20 } });
@@ -84,14 +91,25 @@ for (let i = 0; i < 250; i++) await fabric.invoke({ actorId: "counter-race", han
 ports.close();
 `,
     );
-    const racers = [0, 1, 2, 3].map((n) => Bun.spawn({ cmd: [process.execPath, "race.ts", String(n)], cwd: project, stdout: "inherit", stderr: "inherit" }));
+    const racers = [0, 1, 2, 3].map((n) =>
+      Bun.spawn({
+        cmd: [process.execPath, "race.ts", String(n)],
+        cwd: project,
+        stdout: "inherit",
+        stderr: "inherit",
+      }),
+    );
     expect(await Promise.all(racers.map((r) => r.exited))).toEqual([0, 0, 0, 0]);
     expect(await stateOf("counter-race")).toMatchObject({ version: 1000, state: { count: 1000 } });
     const check = Bun.spawnSync({
-      cmd: [process.execPath, "-e", `import { openLocalPorts } from "./durable/adapters/local/index.ts";
+      cmd: [
+        process.execPath,
+        "-e",
+        `import { openLocalPorts } from "./durable/adapters/local/index.ts";
 const p = openLocalPorts({ path: ".durable/local.db" });
 const h = await p.store.history({ actorId: "counter-race", limit: 5000 });
-console.log(JSON.stringify(h.map((e) => [e.version, e.state.count])));`],
+console.log(JSON.stringify(h.map((e) => [e.version, e.state.count])));`,
+      ],
       cwd: project,
     });
     const history = JSON.parse(check.stdout.toString()) as [number, number][];
@@ -103,7 +121,16 @@ describe("durable dev", () => {
   test("applies async invokes, streams versions to state tail, and serves the HTTP API on loopback only", async () => {
     await using dev = await startDev(project);
     const tail = Bun.spawn({
-      cmd: ["node", join(import.meta.dir, "..", "..", "bin", "durable.js"), "state", "tail", "counter-1", "--count", "1", "--json"],
+      cmd: [
+        "node",
+        join(import.meta.dir, "..", "..", "bin", "durable.js"),
+        "state",
+        "tail",
+        "counter-1",
+        "--count",
+        "1",
+        "--json",
+      ],
       cwd: project,
       stdout: "pipe",
       stderr: "pipe",
@@ -120,18 +147,30 @@ describe("durable dev", () => {
     const sync = await fetch(`${dev.url}/actors/counter-1/increment`, { method: "POST", body: '{"by":5}' });
     expect(sync.status).toBe(200);
     expect(await sync.json()).toMatchObject({ result: { count: expect.any(Number) }, version: before + 2 });
-    const accepted = await fetch(`${dev.url}/actors/counter-1/increment?mode=async`, { method: "POST", body: "{}" });
+    const accepted = await fetch(`${dev.url}/actors/counter-1/increment?mode=async`, {
+      method: "POST",
+      body: "{}",
+    });
     expect(accepted.status).toBe(202);
     expect(await accepted.json()).toMatchObject({ messageId: expect.any(String) });
     const state = await fetch(`${dev.url}/actors/counter-1/state`);
     expect(await state.json()).toMatchObject({ actorId: "counter-1", actorType: "counter" });
-    const bad = await fetch(`${dev.url}/actors/counter-1/increment`, { method: "POST", body: '{"__proto__":{"p":1}}' });
+    const bad = await fetch(`${dev.url}/actors/counter-1/increment`, {
+      method: "POST",
+      body: '{"__proto__":{"p":1}}',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "UNSAFE_JSON_KEY" } });
 
-    const rebinding = await fetch(`${dev.url}/actors/counter-1/state`, { headers: { host: "evil.example:80" } });
+    const rebinding = await fetch(`${dev.url}/actors/counter-1/state`, {
+      headers: { host: "evil.example:80" },
+    });
     expect(rebinding.status).toBe(403);
-    const crossSite = await fetch(`${dev.url}/actors/counter-1/increment`, { method: "POST", headers: { origin: "https://evil.example" }, body: "{}" });
+    const crossSite = await fetch(`${dev.url}/actors/counter-1/increment`, {
+      method: "POST",
+      headers: { origin: "https://evil.example" },
+      body: "{}",
+    });
     expect(crossSite.status).toBe(403);
   });
 });
