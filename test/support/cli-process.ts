@@ -21,7 +21,10 @@ export function userEnv(extra: Record<string, string | undefined> = {}): Record<
  * Runs the real `durable` bin (Node launcher → Bun → cli/main.ts) as a user would, with no TTY.
  * @example const { code, stdout } = await durable(["state", "get", "counter-1", "--json"], { cwd });
  */
-export async function durable(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
+export async function durable(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<CliRun> {
   const child = Bun.spawn({
     cmd: ["node", DURABLE_BIN, ...args],
     cwd: options.cwd,
@@ -30,7 +33,11 @@ export async function durable(args: readonly string[], options: { cwd: string; e
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -54,7 +61,10 @@ export async function startDev(cwd: string): Promise<DevProcess> {
   const decoder = new TextDecoder();
   let buffered = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`durable dev did not start: ${lines.join("\n")}`)), 20_000);
+    const timeout = setTimeout(
+      () => reject(new Error(`durable dev did not start: ${lines.join("\n")}`)),
+      20_000,
+    );
     (async () => {
       for (;;) {
         const { value, done } = await reader.read();
