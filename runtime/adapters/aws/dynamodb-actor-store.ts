@@ -1,0 +1,331 @@
+import { createHash } from "node:crypto";
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  TransactGetItemsCommand,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { LeaseHeldError, StoreUnavailableError } from "../../core/errors.ts";
+import { LIMITS } from "../../core/limits.ts";
+import type {
+  ActorRecord,
+  ActorStore,
+  ActorStoreLimits,
+  Lease,
+  LoadedActor,
+  ProcessedMarker,
+  TurnCommit,
+} from "../../ports/actor-store.ts";
+import { commitError } from "./commit-errors.ts";
+import { DEFAULTS, TABLES } from "./config.ts";
+import { isErrorNamed, storeError } from "./errors.ts";
+import {
+  DEFAULT_COMPRESS_ABOVE_BYTES,
+  gzName,
+  type Item,
+  num,
+  readNumber,
+  readString,
+  str,
+} from "./json-attributes.ts";
+import { decodeMarker, decodeRecord, encodeCommit, markerKey, STATE_ATTRS, stateKey } from "./state-items.ts";
+
+export interface DynamoActorStoreOptions {
+  client: DynamoDBClient;
+  stateTable: string;
+  locksTable: string;
+  maxStateBytes?: number;
+  /** JSON attributes above this size are gzipped (default 32 KB). */
+  compressAboveBytes?: number;
+  /** How long processed markers answer redeliveries (default and minimum: 14 days). */
+  markerTtlMs?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** TransactGetItems reads at most 100 items; one slot is the state item. */
+const MARKERS_PER_READ = 99;
+/** A read that meets a commit in flight is cancelled (TransactionConflict); a short retry passes it. */
+const READ_ATTEMPTS = 4;
+
+const OWNER = "#owner";
+const LEASE_NAMES = { [OWNER]: "owner", "#epoch": "epoch", "#expiresAt": "expiresAt" };
+
+/**
+ * ActorStore on DynamoDB. A sync call costs three requests in two sequential round trips:
+ * acquireLease (UpdateItem) in parallel with load (TransactGetItems), then commit (one
+ * TransactWriteItems that also releases the lease).
+ */
+export class DynamoActorStore implements ActorStore {
+  readonly limits: ActorStoreLimits;
+  private readonly client: DynamoDBClient;
+  private readonly stateTable: string;
+  private readonly locksTable: string;
+  private readonly compressAboveBytes: number;
+  private readonly markerTtlMs: number;
+
+  constructor(options: DynamoActorStoreOptions) {
+    this.client = options.client;
+    this.stateTable = options.stateTable;
+    this.locksTable = options.locksTable;
+    this.limits = { maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes };
+    this.compressAboveBytes = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
+    this.markerTtlMs = Math.max(options.markerTtlMs ?? 0, DEFAULTS.markerTtlDays * DAY_MS);
+  }
+
+  /** One conditional UpdateItem: free, expired or ours → take it and bump the epoch (never reset, the item is never deleted). */
+  async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
+    const expiresAt = now + ttlMs;
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.locksTable,
+          Key: { [TABLES.locks.partitionKey]: str(actorId) },
+          UpdateExpression:
+            "SET #owner = :owner, #expiresAt = :expiresAt, #epoch = if_not_exists(#epoch, :zero) + :one",
+          ConditionExpression: "attribute_not_exists(#epoch) OR #expiresAt <= :now OR #owner = :owner",
+          ExpressionAttributeNames: LEASE_NAMES,
+          ExpressionAttributeValues: {
+            ":owner": str(owner),
+            ":expiresAt": num(expiresAt),
+            ":now": num(now),
+            ":zero": num(0),
+            ":one": num(1),
+          },
+          ReturnValues: "UPDATED_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      const epoch = readNumber(result.Attributes, "epoch");
+      if (epoch === undefined) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
+      return { actorId, owner, epoch, expiresAt };
+    } catch (error) {
+      if (isErrorNamed(error, "ConditionalCheckFailedException")) {
+        const held = (error as { Item?: Item }).Item;
+        const heldUntil = readNumber(held, "expiresAt") ?? now;
+        throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
+          hint: "wait for the turn to finish, or retry after the lease expires",
+          details: { actorId, holder: readString(held, "owner") ?? null, expiresAt: heldUntil },
+        });
+      }
+      throw storeError(error, `lease on ${actorId}`);
+    }
+  }
+
+  /** One consistent request: GetItem without markers to look up, else TransactGetItems (state + markers, isolated). */
+  async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    const ids = [...new Set(messageIds)];
+    const processed = new Map<string, ProcessedMarker>();
+    if (ids.length === 0) {
+      return { record: (await this.read(actorId)) ?? (await decodeRecord(actorId, undefined)), processed };
+    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += MARKERS_PER_READ) chunks.push(ids.slice(i, i + MARKERS_PER_READ));
+    const reads = await Promise.all(chunks.map((chunk, i) => this.transactGet(actorId, chunk, i === 0)));
+    for (const read of reads) {
+      for (const item of read.markers) {
+        const marker = await decodeMarker(item);
+        if (marker) processed.set(marker.messageId, marker);
+      }
+    }
+    return { record: await decodeRecord(actorId, reads[0]?.state), processed };
+  }
+
+  async commit(commit: TurnCommit): Promise<void> {
+    const { lease } = commit;
+    const encoded = await encodeCommit(commit, {
+      compressAboveBytes: this.compressAboveBytes,
+      maxStateBytes: this.limits.maxStateBytes,
+      markerTtlMs: this.markerTtlMs,
+    });
+    const leaseCondition = {
+      TableName: this.locksTable,
+      Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
+      // Owner and epoch fence a holder that was taken over; expiresAt fences one that paused past its lease.
+      ConditionExpression: "#owner = :owner AND #epoch = :epoch AND #expiresAt > :now",
+      ExpressionAttributeNames: LEASE_NAMES,
+      ExpressionAttributeValues: {
+        ":owner": str(lease.owner),
+        ":epoch": num(lease.epoch),
+        ":now": num(commit.now),
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+    };
+    const items: TransactWriteItem[] = [
+      {
+        Put: {
+          TableName: this.stateTable,
+          Item: encoded.state,
+          ConditionExpression:
+            commit.expectedVersion === 0 ? "attribute_not_exists(#version)" : "#version = :expected",
+          ExpressionAttributeNames: { "#version": "version" },
+          ...(commit.expectedVersion === 0
+            ? {}
+            : { ExpressionAttributeValues: { ":expected": num(commit.expectedVersion) } }),
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      commit.release
+        ? {
+            // Released, not deleted: the epoch must keep counting up.
+            Update: {
+              ...leaseCondition,
+              UpdateExpression: "SET #expiresAt = :released",
+              ExpressionAttributeValues: { ...leaseCondition.ExpressionAttributeValues, ":released": num(0) },
+            },
+          }
+        : { ConditionCheck: leaseCondition },
+      ...encoded.markers.map(
+        (Item): TransactWriteItem => ({
+          Put: {
+            TableName: this.stateTable,
+            Item,
+            ConditionExpression: "attribute_not_exists(#sk)",
+            ExpressionAttributeNames: { "#sk": TABLES.state.sortKey },
+          },
+        }),
+      ),
+    ];
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: items,
+          // The SDK retries a commit whose answer was lost; the token makes DynamoDB answer that retry
+          // with the first outcome instead of failing it on the version the first attempt already wrote.
+          ClientRequestToken: commitToken(commit),
+        }),
+      );
+    } catch (error) {
+      throw commitError(error, commit);
+    }
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    await this.conditionalUpdate(
+      {
+        TableName: this.locksTable,
+        Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
+        UpdateExpression: "SET #expiresAt = :released",
+        ConditionExpression: "#owner = :owner AND #epoch = :epoch",
+        ExpressionAttributeNames: LEASE_NAMES,
+        ExpressionAttributeValues: {
+          ":owner": str(lease.owner),
+          ":epoch": num(lease.epoch),
+          ":released": num(0),
+        },
+      },
+      `release of the lease on ${lease.actorId}`,
+    );
+  }
+
+  async clearOutbox(actorId: string, version: number): Promise<void> {
+    await this.conditionalUpdate(
+      {
+        TableName: this.stateTable,
+        Key: stateKey(actorId),
+        UpdateExpression: "REMOVE #outbox, #outboxGz",
+        ConditionExpression: "#version = :version",
+        ExpressionAttributeNames: {
+          "#outbox": STATE_ATTRS.outbox,
+          "#outboxGz": gzName(STATE_ATTRS.outbox),
+          "#version": "version",
+        },
+        ExpressionAttributeValues: { ":version": num(version) },
+      },
+      `clearing the outbox of ${actorId}`,
+    );
+  }
+
+  async read(actorId: string): Promise<ActorRecord | null> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({ TableName: this.stateTable, Key: stateKey(actorId), ConsistentRead: true }),
+      );
+      return result.Item ? await decodeRecord(actorId, result.Item) : null;
+    } catch (error) {
+      throw storeError(error, `read of ${actorId}`);
+    }
+  }
+
+  async unpark(actorId: string): Promise<void> {
+    await this.conditionalUpdate(
+      {
+        TableName: this.stateTable,
+        Key: stateKey(actorId),
+        UpdateExpression: "REMOVE #parked, #parkedGz",
+        ConditionExpression: "attribute_exists(#version)",
+        ExpressionAttributeNames: {
+          "#parked": STATE_ATTRS.parked,
+          "#parkedGz": gzName(STATE_ATTRS.parked),
+          "#version": "version",
+        },
+      },
+      `unparking ${actorId}`,
+    );
+  }
+
+  /** An update whose failed condition means "nothing to do" (taken over, moved on, never written). */
+  private async conditionalUpdate(
+    input: ConstructorParameters<typeof UpdateItemCommand>[0],
+    what: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand(input));
+    } catch (error) {
+      if (isErrorNamed(error, "ConditionalCheckFailedException")) return;
+      throw storeError(error, what);
+    }
+  }
+
+  private async transactGet(
+    actorId: string,
+    messageIds: readonly string[],
+    withState: boolean,
+  ): Promise<{ state: Item | undefined; markers: Item[] }> {
+    const keys = [
+      ...(withState ? [stateKey(actorId)] : []),
+      ...messageIds.map((id) => markerKey(actorId, id)),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.client.send(
+          new TransactGetItemsCommand({
+            TransactItems: keys.map((Key) => ({ Get: { TableName: this.stateTable, Key } })),
+          }),
+        );
+        const items = (result.Responses ?? []).map((response) => response.Item);
+        const markers = (withState ? items.slice(1) : items).filter(
+          (item): item is Item => item !== undefined,
+        );
+        return { state: withState ? items[0] : undefined, markers };
+      } catch (error) {
+        const conflict = isErrorNamed(error, "TransactionCanceledException");
+        if (conflict && attempt < READ_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * Math.random()));
+          continue;
+        }
+        if (conflict)
+          throw new StoreUnavailableError(`load of ${actorId} kept meeting concurrent commits`, {
+            cause: error,
+          });
+        throw storeError(error, `load of ${actorId}`);
+      }
+    }
+  }
+}
+
+/**
+ * Unique per commit attempt of a turn (lease, versions, time, markers); the SDK's retries of one
+ * request send the same input, so they carry the same token.
+ */
+function commitToken(commit: TurnCommit): string {
+  const { lease } = commit;
+  const markers = commit.markers.map((m) => m.messageId).join("\n");
+  return createHash("sha256")
+    .update(
+      `${lease.actorId}\n${lease.owner}\n${lease.epoch}\n${commit.expectedVersion}\n${commit.version}\n${commit.now}\n${markers}`,
+    )
+    .digest("hex")
+    .slice(0, 36);
+}

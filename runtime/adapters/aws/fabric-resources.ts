@@ -1,0 +1,210 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { DEFAULTS, TABLES } from "./config.ts";
+import type { AwsFabricSettings } from "./settings.ts";
+
+export interface FabricResourcesOptions {
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+  /** Prefix of every table and queue name; unique per test so tests never share resources. */
+  prefix: string;
+  maxReceives?: number;
+  leaseMs?: number;
+  visibilityTimeoutSeconds?: number;
+  /** Create the standard delay queue for timers under 15 minutes (default true). */
+  delayQueue?: boolean;
+}
+
+export interface FabricTables {
+  stateTable: string;
+  locksTable: string;
+  workflowsTable: string;
+  destroy(): Promise<void>;
+}
+
+export interface FabricQueues {
+  queueUrl: string;
+  queueArn: string;
+  queueDlqUrl: string;
+  queueDlqArn: string;
+  delayQueueUrl: string | undefined;
+  /** The standard DLQ that Scheduler and the delay queue dead-letter into. */
+  timerDlqUrl: string;
+  timerDlqArn: string;
+  destroy(): Promise<void>;
+}
+
+export interface FabricResources {
+  settings: AwsFabricSettings;
+  tables: FabricTables;
+  queues: FabricQueues;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Creates, on emulators, the tables and queues the DurableFabric construct deploys. For tests and
+ * benchmarks only; a real stage gets these from CDK.
+ * @example const { settings } = await createFabricResources({ dynamodb, sqs, prefix: "t1" });
+ */
+export async function createFabricResources(options: FabricResourcesOptions): Promise<FabricResources> {
+  const [tables, queues] = await Promise.all([
+    createFabricTables(options.dynamodb, options.prefix),
+    createFabricQueues(options.sqs, options.prefix, options),
+  ]);
+  const settings: AwsFabricSettings = {
+    stateTable: tables.stateTable,
+    locksTable: tables.locksTable,
+    workflowsTable: tables.workflowsTable,
+    queueUrl: queues.queueUrl,
+    queueArn: queues.queueArn,
+    queueDlqUrl: queues.queueDlqUrl,
+    delayQueueUrl: queues.delayQueueUrl,
+    schedulerDlqArn: queues.timerDlqArn,
+    maxReceives: options.maxReceives ?? DEFAULTS.maxReceives,
+    leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
+  };
+  return {
+    settings,
+    tables,
+    queues,
+    destroy: async () => {
+      await Promise.all([tables.destroy(), queues.destroy()]);
+    },
+  };
+}
+
+/** The three tables, keyed as config.ts TABLES says, with TTL where records expire. */
+export async function createFabricTables(dynamodb: DynamoDBClient, prefix: string): Promise<FabricTables> {
+  const names = {
+    stateTable: `${prefix}-state`,
+    locksTable: `${prefix}-locks`,
+    workflowsTable: `${prefix}-workflows`,
+  };
+  const { state, workflows, locks } = TABLES;
+  await Promise.all([
+    createTable(dynamodb, names.stateTable, state.partitionKey, state.sortKey, state.ttlAttribute),
+    createTable(dynamodb, names.locksTable, locks.partitionKey),
+    createTable(
+      dynamodb,
+      names.workflowsTable,
+      workflows.partitionKey,
+      workflows.sortKey,
+      workflows.ttlAttribute,
+    ),
+  ]);
+  return {
+    ...names,
+    destroy: async () => {
+      await Promise.all(
+        Object.values(names).map((TableName) =>
+          dynamodb.send(new DeleteTableCommand({ TableName })).catch(() => undefined),
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * The FIFO actor queue (content-based dedup for Scheduler, redrive into a FIFO DLQ), the standard
+ * delay queue and the standard timer DLQ, as the construct creates them.
+ */
+export async function createFabricQueues(
+  sqs: SQSClient,
+  prefix: string,
+  options: Pick<FabricResourcesOptions, "maxReceives" | "visibilityTimeoutSeconds" | "delayQueue"> = {},
+): Promise<FabricQueues> {
+  const maxReceives = options.maxReceives ?? DEFAULTS.maxReceives;
+  const visibility = String(options.visibilityTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds * 6);
+  const [dlq, timerDlq] = await Promise.all([
+    createQueue(sqs, `${prefix}-actors-dlq.fifo`, { FifoQueue: "true" }),
+    createQueue(sqs, `${prefix}-timer-dlq`, {}),
+  ]);
+  const [queue, delay] = await Promise.all([
+    createQueue(sqs, `${prefix}-actors.fifo`, {
+      FifoQueue: "true",
+      ContentBasedDeduplication: "true",
+      DeduplicationScope: "messageGroup",
+      FifoThroughputLimit: "perMessageGroupId",
+      VisibilityTimeout: visibility,
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: maxReceives }),
+    }),
+    options.delayQueue === false
+      ? undefined
+      : createQueue(sqs, `${prefix}-delay`, {
+          VisibilityTimeout: visibility,
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: timerDlq.arn, maxReceiveCount: maxReceives }),
+        }),
+  ]);
+  return {
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    queueDlqUrl: dlq.url,
+    queueDlqArn: dlq.arn,
+    delayQueueUrl: delay?.url,
+    timerDlqUrl: timerDlq.url,
+    timerDlqArn: timerDlq.arn,
+    destroy: async () => {
+      await Promise.all(
+        [queue, dlq, timerDlq, ...(delay ? [delay] : [])].map(({ url }) =>
+          sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined),
+        ),
+      );
+    },
+  };
+}
+
+async function createTable(
+  client: DynamoDBClient,
+  TableName: string,
+  partitionKey: string,
+  sortKey?: string,
+  ttlAttribute?: string,
+): Promise<void> {
+  const KeySchema: KeySchemaElement[] = [{ AttributeName: partitionKey, KeyType: "HASH" }];
+  const AttributeDefinitions: AttributeDefinition[] = [{ AttributeName: partitionKey, AttributeType: "S" }];
+  if (sortKey) {
+    KeySchema.push({ AttributeName: sortKey, KeyType: "RANGE" });
+    AttributeDefinitions.push({ AttributeName: sortKey, AttributeType: "S" });
+  }
+  await client.send(
+    new CreateTableCommand({ TableName, KeySchema, AttributeDefinitions, BillingMode: "PAY_PER_REQUEST" }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });
+  if (ttlAttribute) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute },
+      }),
+    );
+  }
+}
+
+async function createQueue(
+  client: SQSClient,
+  QueueName: string,
+  Attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
+  const created = await client.send(new CreateQueueCommand({ QueueName, Attributes }));
+  const url = created.QueueUrl;
+  if (!url) throw new Error(`CreateQueue ${QueueName} returned no URL`);
+  const attributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  const arn = attributes.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${QueueName} has no ARN`);
+  return { url, arn };
+}

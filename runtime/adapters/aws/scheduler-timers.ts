@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  type SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { timerMessage } from "../../core/timer-message.ts";
+import type { Clock } from "../../ports/clock.ts";
+import type { ScheduledTimer, TimerScheduler } from "../../ports/timer-scheduler.ts";
+import { DEFAULTS, ENV } from "./config.ts";
+import { isErrorNamed, relayError } from "./errors.ts";
+import { sendInOrder } from "./sqs-send.ts";
+import {
+  atExpression,
+  delayedTimerBody,
+  relayDeduplicationId,
+  scheduleName,
+  timerBody,
+  timerIdOfBody,
+} from "./timer-envelope.ts";
+
+export interface SchedulerTimersOptions {
+  scheduler: SchedulerClient;
+  sqs: SQSClient;
+  clock: Clock;
+  /** The FIFO actor queue: due timers go straight in. */
+  queueUrl: string;
+  /** Scheduler's target and the role it assumes; required once a timer is 15 minutes or more away. */
+  queueArn?: string | undefined;
+  roleArn?: string | undefined;
+  group?: string | undefined;
+  /** Where Scheduler dead-letters a delivery it could not make. */
+  dlqArn?: string | undefined;
+  /** Standard queue for timers under 15 minutes (seconds precision instead of Scheduler's minute). */
+  delayQueueUrl?: string | undefined;
+}
+
+/** Scheduler's own retries of one delivery: a day of attempts before the DLQ. */
+const RETRY_POLICY = { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 };
+const PARALLEL = 8;
+
+/**
+ * TimerScheduler on EventBridge Scheduler one-time `at()` schedules that deliver the timer message
+ * into the actor's FIFO group. Near timers use the delay queue, due ones go straight to the queue.
+ * Every path is at-least-once and never early; the turn drops fires of replaced or cancelled timers.
+ */
+export class SchedulerTimers implements TimerScheduler {
+  constructor(private readonly options: SchedulerTimersOptions) {}
+
+  async schedule(timers: readonly ScheduledTimer[]): Promise<void> {
+    // Within one call a later entry for the same (actor, name) replaces an earlier one.
+    const latest = new Map<string, ScheduledTimer>();
+    for (const timer of timers) latest.set(`${timer.actorId}\n${timer.name}`, timer);
+    const now = this.options.clock.now();
+    const due: ScheduledTimer[] = [];
+    const near: ScheduledTimer[] = [];
+    const far: ScheduledTimer[] = [];
+    for (const timer of latest.values()) {
+      const wait = timer.at - now;
+      if (wait <= 0) due.push(timer);
+      else if (this.options.delayQueueUrl && wait < DEFAULTS.delayQueueMaxSeconds * 1000) near.push(timer);
+      else far.push(timer);
+    }
+    await Promise.all([
+      this.sendDue(due),
+      this.sendNear(near, now),
+      pool(far, (timer) => this.createOrReplace(timer)),
+    ]);
+  }
+
+  async cancel(timers: readonly { actorId: string; name: string; timerId: string }[]): Promise<void> {
+    // Delay-queue timers cannot be recalled; their fire is dropped by the turn as stale.
+    await pool(timers, async (timer) => {
+      const current = await this.currentTimerId(timer.actorId, timer.name);
+      // A schedule now holding another timer id belongs to a newer set under this name: keep it.
+      if (current !== timer.timerId) return;
+      await this.deleteSchedule(timer.actorId, timer.name);
+    });
+  }
+
+  private async sendDue(timers: readonly ScheduledTimer[]): Promise<void> {
+    if (timers.length === 0) return;
+    const salt = randomUUID();
+    await sendInOrder(
+      this.options.sqs,
+      this.options.queueUrl,
+      timers.map((timer) => {
+        const body = timerBody(timer);
+        return {
+          body,
+          bytes: Buffer.byteLength(body),
+          groupId: timer.actorId,
+          deduplicationId: relayDeduplicationId(timer, salt),
+        };
+      }),
+    );
+  }
+
+  private async sendNear(timers: readonly ScheduledTimer[], now: number): Promise<void> {
+    const url = this.options.delayQueueUrl;
+    if (timers.length === 0 || !url) return;
+    await sendInOrder(
+      this.options.sqs,
+      url,
+      timers.map((timer) => {
+        const body = delayedTimerBody(timer);
+        // Rounded up: SQS delays whole seconds, and a timer must never fire early.
+        return {
+          body,
+          bytes: Buffer.byteLength(body),
+          delaySeconds: Math.min(DEFAULTS.delayQueueMaxSeconds, Math.ceil((timer.at - now) / 1000)),
+        };
+      }),
+    );
+  }
+
+  private async createOrReplace(timer: ScheduledTimer): Promise<void> {
+    const input = this.scheduleInput(timer);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.options.scheduler.send(new CreateScheduleCommand(input));
+        return;
+      } catch (error) {
+        if (!isErrorNamed(error, "ConflictException")) {
+          // Scheduler refuses an at() that passed while the request was in flight; such a timer is due.
+          if (isErrorNamed(error, "ValidationException") && timer.at <= this.options.clock.now() + 60_000) {
+            return this.sendDue([timer]);
+          }
+          throw relayError(error, `scheduling timer "${timer.name}" of ${timer.actorId}`);
+        }
+      }
+      // The name is taken: by this very timer (a repeated relay) or by one it replaces.
+      const current = await this.currentTimerId(timer.actorId, timer.name);
+      if (current === timer.timerId) return;
+      if (current !== undefined) await this.deleteSchedule(timer.actorId, timer.name);
+    }
+    throw relayError(
+      new Error("the schedule kept being recreated concurrently"),
+      `scheduling timer "${timer.name}" of ${timer.actorId}`,
+    );
+  }
+
+  private scheduleInput(timer: ScheduledTimer): CreateScheduleCommandInput {
+    const { queueArn, roleArn, group, dlqArn } = this.options;
+    if (!queueArn || !roleArn) {
+      throw relayError(
+        new Error(`timers 15 minutes or more away need ${ENV.queueArn} and ${ENV.schedulerRoleArn}`),
+        `scheduling timer "${timer.name}" of ${timer.actorId}`,
+      );
+    }
+    return {
+      Name: scheduleName(timer.actorId, timer.name),
+      GroupName: group,
+      ScheduleExpression: atExpression(timer.at),
+      ScheduleExpressionTimezone: "UTC",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      ActionAfterCompletion: "DELETE",
+      Description: `${timer.actorId} ${timer.name} ${timerMessage(timer).id}`.slice(0, 512),
+      Target: {
+        Arn: queueArn,
+        RoleArn: roleArn,
+        Input: timerBody(timer),
+        SqsParameters: { MessageGroupId: timer.actorId },
+        RetryPolicy: RETRY_POLICY,
+        ...(dlqArn ? { DeadLetterConfig: { Arn: dlqArn } } : {}),
+      },
+    };
+  }
+
+  private async currentTimerId(actorId: string, name: string): Promise<string | undefined> {
+    try {
+      const schedule = await this.options.scheduler.send(
+        new GetScheduleCommand({ Name: scheduleName(actorId, name), GroupName: this.options.group }),
+      );
+      return timerIdOfBody(schedule.Target?.Input) ?? "";
+    } catch (error) {
+      if (isErrorNamed(error, "ResourceNotFoundException")) return undefined;
+      throw relayError(error, `reading the schedule of timer "${name}" of ${actorId}`);
+    }
+  }
+
+  private async deleteSchedule(actorId: string, name: string): Promise<void> {
+    try {
+      await this.options.scheduler.send(
+        new DeleteScheduleCommand({ Name: scheduleName(actorId, name), GroupName: this.options.group }),
+      );
+    } catch (error) {
+      if (isErrorNamed(error, "ResourceNotFoundException")) return;
+      throw relayError(error, `deleting the schedule of timer "${name}" of ${actorId}`);
+    }
+  }
+}
+
+/** Runs `fn` over items with bounded concurrency (Scheduler's API rate is per account). */
+async function pool<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}

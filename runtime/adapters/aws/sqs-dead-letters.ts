@@ -1,0 +1,180 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { DeadLetter, Delivery } from "../../ports/message-queue.ts";
+import { SQS_ATTRIBUTES } from "./config.ts";
+import { storeError } from "./errors.ts";
+import { decodeMessage, deduplicationId, encodeMessage, sha256 } from "./sqs-codec.ts";
+import { type OutgoingMessage, queueName, sendInOrder } from "./sqs-send.ts";
+
+export interface DeadLetterBoxOptions {
+  client: SQSClient;
+  queueUrl: string;
+  dlqUrl?: string | undefined;
+  maxReceives: number;
+  waitSeconds: number;
+}
+
+/** How long listed dead letters stay hidden while a listing pages through them. */
+const LISTING_VISIBILITY_SECONDS = 30;
+const MAX_LISTING_ROUNDS = 100;
+
+/**
+ * The actor queue's FIFO DLQ: moves poison messages in (with why, when and after how many
+ * deliveries) and lists them. Listing receives and then releases each message; a FIFO queue hands
+ * out only the head of each actor's group while it is in flight, so a listing shows each actor's
+ * oldest dead letters (one per actor on fauxqs, up to ten on SQS).
+ */
+export class DeadLetterBox {
+  private url: Promise<string> | undefined;
+
+  constructor(private readonly options: DeadLetterBoxOptions) {
+    if (options.dlqUrl) this.url = Promise.resolve(options.dlqUrl);
+  }
+
+  async move(deliveries: readonly Delivery[], reason: (d: Delivery) => string, now: number): Promise<void> {
+    const outgoing: OutgoingMessage[] = deliveries.map((d) => {
+      const encoded = encodeMessage(d.message, now, {
+        [SQS_ATTRIBUTES.deadLetterReason]: reason(d),
+        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(d.receiveCount),
+        [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
+      });
+      return { ...encoded, groupId: d.message.actorId, deduplicationId: deduplicationId(d.message.id) };
+    });
+    await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
+    await this.remove(deliveries.map((d) => d.receipt));
+  }
+
+  /** For bodies that are not actor messages at all: kept byte for byte, in the group they came from. */
+  async moveRaw(messages: readonly Message[], reason: string, now: number): Promise<void> {
+    const outgoing: OutgoingMessage[] = messages.map((m) => ({
+      body: m.Body || "(empty)",
+      bytes: Buffer.byteLength(m.Body ?? ""),
+      attributes: {
+        [SQS_ATTRIBUTES.deadLetterReason]: { DataType: "String", StringValue: reason },
+        [SQS_ATTRIBUTES.deadLetterReceiveCount]: {
+          DataType: "String",
+          StringValue: m.Attributes?.ApproximateReceiveCount ?? "1",
+        },
+        [SQS_ATTRIBUTES.deadLetteredAt]: { DataType: "String", StringValue: String(now) },
+      },
+      groupId: m.Attributes?.MessageGroupId ?? "malformed",
+      deduplicationId: sha256(m.MessageId ?? m.Body ?? ""),
+    }));
+    await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
+    await this.remove(messages.flatMap((m) => (m.ReceiptHandle ? [m.ReceiptHandle] : [])));
+  }
+
+  async list(actorId?: string): Promise<DeadLetter[]> {
+    const { client } = this.options;
+    const url = await this.resolveUrl();
+    const seen = new Map<string, { letter: DeadLetter; receipt: string; actorId: string }>();
+    try {
+      for (let round = 0; round < MAX_LISTING_ROUNDS; round++) {
+        const result = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: LISTING_VISIBILITY_SECONDS,
+            WaitTimeSeconds: round === 0 ? 0 : this.options.waitSeconds,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        const messages = result.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const m of messages) {
+          if (!m.MessageId || !m.ReceiptHandle || seen.has(m.MessageId)) continue;
+          seen.set(m.MessageId, {
+            letter: this.toDeadLetter(m),
+            receipt: m.ReceiptHandle,
+            actorId: m.Attributes?.MessageGroupId ?? "",
+          });
+        }
+      }
+    } finally {
+      // Released at once, so the messages stay listable and redrivable by anyone else.
+      await this.release([...seen.values()].map((s) => s.receipt)).catch(() => undefined);
+    }
+    return [...seen.values()]
+      .filter((s) => actorId === undefined || s.actorId === actorId || s.letter.message.actorId === actorId)
+      .map((s) => s.letter)
+      .sort((a, b) => a.at - b.at);
+  }
+
+  private toDeadLetter(m: Message): DeadLetter {
+    const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+    const message = decodeMessage(m.Body) ?? {
+      id: m.MessageId ?? "",
+      actorId: m.Attributes?.MessageGroupId ?? "",
+      handler: "",
+      kind: "send" as const,
+      input: m.Body ?? null,
+    };
+    const movedCount = attribute(SQS_ATTRIBUTES.deadLetterReceiveCount);
+    // Without our attributes the redrive policy moved it: that happens after maxReceives deliveries.
+    const receiveCount = movedCount === undefined ? this.options.maxReceives : Number(movedCount);
+    return {
+      message: { ...message, receiveCount },
+      receiveCount,
+      reason:
+        attribute(SQS_ATTRIBUTES.deadLetterReason) ??
+        `not acknowledged after ${receiveCount} deliveries (maxReceives ${this.options.maxReceives})`,
+      at: Number(attribute(SQS_ATTRIBUTES.deadLetteredAt) ?? m.Attributes?.SentTimestamp ?? 0),
+    };
+  }
+
+  private async remove(receipts: readonly string[]): Promise<void> {
+    for (let i = 0; i < receipts.length; i += 10) {
+      const Entries = receipts.slice(i, i + 10).map((ReceiptHandle, j) => ({ Id: `x${j}`, ReceiptHandle }));
+      try {
+        await this.options.client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries }),
+        );
+      } catch (error) {
+        throw storeError(error, "removing dead-lettered messages from the actor queue");
+      }
+    }
+  }
+
+  private async release(receipts: readonly string[]): Promise<void> {
+    const url = await this.resolveUrl();
+    for (let i = 0; i < receipts.length; i += 10) {
+      const Entries = receipts
+        .slice(i, i + 10)
+        .map((ReceiptHandle, j) => ({ Id: `v${j}`, ReceiptHandle, VisibilityTimeout: 0 }));
+      await this.options.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries }));
+    }
+  }
+
+  /** The DLQ named by the actor queue's redrive policy, looked up once. */
+  private resolveUrl(): Promise<string> {
+    this.url ??= (async () => {
+      const { client, queueUrl } = this.options;
+      const attributes = await client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["RedrivePolicy"] }),
+      );
+      const policy = attributes.Attributes?.RedrivePolicy;
+      const arn = policy
+        ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn
+        : undefined;
+      if (!arn) throw new Error(`queue ${queueName(queueUrl)} has no dead-letter queue (no redrive policy)`);
+      const [, , , , account, name] = arn.split(":");
+      const found = await client.send(
+        new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+      );
+      if (!found.QueueUrl) throw new Error(`dead-letter queue ${arn} not found`);
+      return found.QueueUrl;
+    })();
+    this.url.catch(() => {
+      this.url = undefined;
+    });
+    return this.url;
+  }
+}
