@@ -79,9 +79,10 @@ export class LocalMessageQueue implements MessageQueue {
 
   /**
    * Enqueues inside the caller's write transaction, so a fired timer leaves the timers table and
-   * enters the queue atomically.
+   * enters the queue atomically. The messages are visible at once, whatever time the caller fired for.
    */
-  enqueueWithin(messages: readonly ActorMessage[], now: number): void {
+  enqueueWithin(messages: readonly ActorMessage[]): void {
+    const now = this.clock.now();
     this.insert(
       messages.map((message) => ({ message, body: encodeBody(message, now) })),
       now,

@@ -51,7 +51,10 @@ export class LocalSignalBus implements SignalBus {
         });
       }
       this.db.sqlite
-        .query("DELETE FROM signals WHERE seq <= (SELECT MAX(seq) FROM signals) - $keep")
+        // By position, not by seq arithmetic: a skipped duplicate can leave a gap in the sequence.
+        .query(
+          "DELETE FROM signals WHERE seq <= (SELECT seq FROM signals ORDER BY seq DESC LIMIT 1 OFFSET $keep)",
+        )
         .run({ keep: this.keep });
     });
   }

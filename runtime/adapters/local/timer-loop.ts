@@ -61,6 +61,8 @@ export class TimerLoop {
         this.options.onError?.(error);
       }
       if (!this.stopping) await this.clock.sleep(wait);
+      // A manual clock's sleep resolves as a microtask; yielding keeps such a loop from starving the process.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -60,7 +60,7 @@ export class LocalTimerScheduler implements TimerScheduler {
         .all({ now });
       if (rows.length === 0) return [];
       const messages = rows.map((row) => timerMessage(toScheduled(row)));
-      this.queue.enqueueWithin(messages, now);
+      this.queue.enqueueWithin(messages);
       const remove = this.db.sqlite.query(
         "DELETE FROM timers WHERE actor_id = $actorId AND name = $name AND timer_id = $timerId",
       );
