@@ -1,3 +1,4 @@
+import { beforeAll } from "bun:test";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
 import { DynamoStepStore } from "../../runtime/adapters/aws/dynamodb-step-store.ts";
 import { EventBridgeSignalBus } from "../../runtime/adapters/aws/eventbridge-signal-bus.ts";
@@ -7,6 +8,7 @@ import { systemClock } from "../../runtime/ports/clock.ts";
 import { ManualClock } from "../../runtime/testing/manual-clock.ts";
 import { drainQueue, emulatorClients, freshQueues, sharedTables } from "../support/aws-fabric.ts";
 import { FakeScheduler } from "../support/fake-scheduler.ts";
+import { motoServer } from "../support/moto.ts";
 import { motoSignalObserver } from "../support/moto-signal-observer.ts";
 import { actorStoreContract } from "./actor-store.contract.ts";
 import { messageQueueContract } from "./message-queue.contract.ts";
@@ -20,6 +22,9 @@ import { timerSchedulerContract } from "./timer-scheduler.contract.ts";
  * cases look at everything a queue holds) and moto (EventBridge delivering to a rule's target queue).
  * Emulators start on the first case that needs them and stop when the run ends.
  */
+
+// Emulators start here, under a generous timeout, rather than inside the first case's 5 s budget.
+beforeAll(() => Promise.all([emulatorClients(), sharedTables(), motoServer()]), 60_000);
 
 const noCleanup = async (): Promise<void> => undefined;
 const QUEUE_MAX_RECEIVES = 3;
