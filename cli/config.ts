@@ -8,7 +8,7 @@ export const CONFIG_FILE = "durable.config.ts";
 export interface ResolvedConfig {
   name: string;
   actors: string[];
-  dev: { port: number };
+  dev: { port: number; durability: "normal" | "full" };
   aws: { region: string | undefined; memoryMb: number; timeoutSeconds: number; maxConcurrency: number };
 }
 
@@ -57,6 +57,9 @@ export function validateConfig(value: unknown): ResolvedConfig {
   const port = c.dev?.port ?? 8787;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`${CONFIG_FILE}: dev.port ${port} is not a port`);
+  const durability = c.dev?.durability ?? "normal";
+  if (durability !== "normal" && durability !== "full")
+    throw new ConfigError(`${CONFIG_FILE}: dev.durability must be "normal" or "full"`);
   const aws = c.aws ?? {};
   const timeoutSeconds = aws.timeoutSeconds ?? 30;
   const memoryMb = aws.memoryMb ?? 512;
@@ -72,7 +75,7 @@ export function validateConfig(value: unknown): ResolvedConfig {
   return {
     name: c.name,
     actors,
-    dev: { port },
+    dev: { port, durability },
     aws: { region: aws.region, memoryMb, timeoutSeconds, maxConcurrency },
   };
 }

@@ -22,7 +22,10 @@ export async function openLocalFabric(
   } = {},
 ): Promise<LocalFabric> {
   const actors = await project.loadActors(options.fresh);
-  const ports = project.local.openLocalPorts({ path: project.dbPath });
+  const ports = project.local.openLocalPorts({
+    path: project.dbPath,
+    durability: project.config.dev.durability,
+  });
   const fabric = new project.runtime.Fabric({
     ports,
     actors,

@@ -54,8 +54,7 @@ async function openLocalTarget(project: Project): Promise<ActorTarget> {
     },
     async follow(actorId, onVersion, signal) {
       assertId(project, actorId);
-      const latest = await ports.store.history({ actorId, afterSeq: 0, limit: 1_000_000 });
-      let after = latest.at(-1)?.seq ?? 0;
+      let after = await ports.store.latestSeq();
       while (!signal.aborted) {
         const entries = await ports.store.history({ actorId, afterSeq: after, limit: 500 });
         for (const e of entries) {

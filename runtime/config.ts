@@ -7,6 +7,11 @@ export interface DurableConfig {
   dev?: {
     /** Port of `durable dev` on 127.0.0.1. Default 8787; 0 picks a free port. */
     port?: number;
+    /**
+     * "normal" (default): SQLite WAL without an fsync per commit — a crashed process loses
+     * nothing, a power cut may lose the last commits. "full": fsync every commit (~20x slower).
+     */
+    durability?: "normal" | "full";
   };
   aws?: {
     /** The region when AWS_REGION is not set. */

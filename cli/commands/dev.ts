@@ -25,7 +25,10 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${args.port} is not a port number`);
 
-  const ports = project.local.openLocalPorts({ path: project.dbPath });
+  const ports = project.local.openLocalPorts({
+    path: project.dbPath,
+    durability: project.config.dev.durability,
+  });
   const onTurn = (e: TurnLogEntry) =>
     out.line(
       e,

@@ -56,10 +56,7 @@ export class VersionFeed {
     if (this.#polling || this.#listeners.size === 0) return;
     this.#polling = true;
     try {
-      if (this.#afterSeq === undefined) {
-        const all = await this.#store.history({ afterSeq: 0, limit: 1_000_000 });
-        this.#afterSeq = all.at(-1)?.seq ?? 0;
-      }
+      if (this.#afterSeq === undefined) this.#afterSeq = await this.#store.latestSeq();
       const entries = await this.#store.history({ afterSeq: this.#afterSeq, limit: 500 });
       for (const e of entries) {
         this.#afterSeq = e.seq;
