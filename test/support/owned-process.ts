@@ -21,12 +21,18 @@ const KEEP_OUTPUT = 8 * 1024;
 /*
  * `bun test` exits without emitting "exit" (checked on bun 1.4.5), so an exit hook cannot stop a
  * server. Instead the server runs under a tiny shell that holds a pipe from us on stdin: when this
- * process ends for any reason (even SIGKILL) the pipe closes, `cat` returns and the shell kills the
+ * process ends for any reason (even SIGKILL) the pipe closes, `cat` returns and the shell stops the
  * server. Background jobs get /dev/null as stdin unless redirected, so the pipe is handed to the
  * watcher as fd 3 and the server never sees it; the shell waits on the server, so a server that
- * dies on its own (port taken) is seen at once.
+ * dies on its own (port taken) is seen at once. SIGTERM first; SIGKILL after 3 s only if it is
+ * still running, because moto answers SIGTERM with sys.exit(), which waits for busy request threads.
  */
-const GUARD = 'exec 3<&0; "$@" 3<&- & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
+const GUARD = [
+  'exec 3<&0; "$@" 3<&- & pid=$!',
+  '(cat <&3 >/dev/null; kill "$pid" 2>/dev/null; i=0',
+  'while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done',
+  'if [ $i -ge 30 ]; then kill -9 "$pid" 2>/dev/null; fi) & wait "$pid"',
+].join("; ");
 
 /**
  * Starts a server process whose lifetime is tied to this process.
