@@ -2,6 +2,7 @@ import type { LocalPorts } from "../runtime/adapters/local/index.ts";
 import type { Fabric } from "../runtime/core/fabric.ts";
 import type { TurnLogEntry } from "../runtime/core/turn.ts";
 import type { Project } from "./project.ts";
+import { turnLogWriter } from "./turn-log.ts";
 
 export interface LocalFabric {
   fabric: Fabric;
@@ -26,11 +27,15 @@ export async function openLocalFabric(
     path: project.dbPath,
     durability: project.config.dev.durability,
   });
+  const logTurn = turnLogWriter(project.root);
   const fabric = new project.runtime.Fabric({
     ports,
     actors,
     owner: `cli-${process.pid}`,
-    onTurn: options.onTurn,
+    onTurn: (entry) => {
+      logTurn(entry);
+      options.onTurn?.(entry);
+    },
     writeLog: options.writeLog,
     routeSignals: true,
   });

@@ -4,6 +4,7 @@ import type { CommandModule } from "./command.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { invokeCommand } from "./commands/invoke.ts";
+import { logsCommand } from "./commands/logs.ts";
 import { stateCommand } from "./commands/state.ts";
 import { testCommand } from "./commands/test.ts";
 import { type CliContext, processContext } from "./context.ts";
@@ -17,6 +18,7 @@ const COMMANDS: CommandModule[] = [
   devCommand,
   invokeCommand,
   stateCommand,
+  logsCommand,
   testCommand,
 ];
 

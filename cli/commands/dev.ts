@@ -11,6 +11,8 @@ import { UsageError } from "../errors.ts";
 import { describeLocalTarget } from "../local-fabric.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
+import { formatTurn } from "../turn-format.ts";
+import { turnLogWriter } from "../turn-log.ts";
 
 export interface DevArgs {
   port: string | undefined;
@@ -29,11 +31,11 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
     path: project.dbPath,
     durability: project.config.dev.durability,
   });
-  const onTurn = (e: TurnLogEntry) =>
-    out.line(
-      e,
-      `${out.c.dim(new Date().toISOString().slice(11, 23))} ${e.actorId} ${e.handlers.join(",")} ${outcomeLabel(e, out.c)} v${e.version} ${e.durationMs}ms${e.leaseWaitMs > 0 ? ` (lease wait ${e.leaseWaitMs}ms)` : ""}`,
-    );
+  const logTurn = turnLogWriter(project.root);
+  const onTurn = (e: TurnLogEntry) => {
+    logTurn(e);
+    out.line(e, formatTurn(e, out.c));
+  };
   const writeLog = (line: string) => ctx.stdout.write(`${line}\n`);
   const build = async (fresh: boolean): Promise<Fabric> =>
     new project.runtime.Fabric({
@@ -98,12 +100,6 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
 
 function sampleId(fabric: Fabric): string {
   return `${fabric.registry.names[0] ?? "counter"}-1`;
-}
-
-function outcomeLabel(e: TurnLogEntry, c: Output["c"]): string {
-  if (e.outcome === "committed") return c.green("committed");
-  if (e.outcome === "failed") return c.red(`failed ${e.error ?? ""}`);
-  return c.dim("unchanged");
 }
 
 function debounce(fn: () => Promise<void>, ms: number): () => void {
