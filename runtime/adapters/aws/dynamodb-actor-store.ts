@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
 import {
   type DynamoDBClient,
   GetItemCommand,
   TransactGetItemsCommand,
-  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -19,6 +17,7 @@ import type {
   TurnCommit,
 } from "../../ports/actor-store.ts";
 import { commitError } from "./commit-errors.ts";
+import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
 import { isErrorNamed, storeError } from "./errors.ts";
 import {
@@ -48,9 +47,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const MARKERS_PER_READ = 99;
 /** A read that meets a commit in flight is cancelled (TransactionConflict); a short retry passes it. */
 const READ_ATTEMPTS = 4;
-
-const OWNER = "#owner";
-const LEASE_NAMES = { [OWNER]: "owner", "#epoch": "epoch", "#expiresAt": "expiresAt" };
 
 /**
  * ActorStore on DynamoDB. A sync call costs three requests in two sequential round trips:
@@ -139,63 +135,12 @@ export class DynamoActorStore implements ActorStore {
       maxStateBytes: this.limits.maxStateBytes,
       markerTtlMs: this.markerTtlMs,
     });
-    const leaseCondition = {
-      TableName: this.locksTable,
-      Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
-      // Owner and epoch fence a holder that was taken over; expiresAt fences one that paused past its lease.
-      ConditionExpression: "#owner = :owner AND #epoch = :epoch AND #expiresAt > :now",
-      ExpressionAttributeNames: LEASE_NAMES,
-      ExpressionAttributeValues: {
-        ":owner": str(lease.owner),
-        ":epoch": num(lease.epoch),
-        ":now": num(commit.now),
-      },
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
-    };
-    const items: TransactWriteItem[] = [
-      {
-        Put: {
-          TableName: this.stateTable,
-          Item: encoded.state,
-          ConditionExpression:
-            commit.expectedVersion === 0 ? "attribute_not_exists(#version)" : "#version = :expected",
-          ExpressionAttributeNames: { "#version": "version" },
-          ...(commit.expectedVersion === 0
-            ? {}
-            : { ExpressionAttributeValues: { ":expected": num(commit.expectedVersion) } }),
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        },
-      },
-      commit.release
-        ? {
-            // Released, not deleted: the epoch must keep counting up.
-            Update: {
-              ...leaseCondition,
-              UpdateExpression: "SET #expiresAt = :released",
-              ExpressionAttributeValues: { ...leaseCondition.ExpressionAttributeValues, ":released": num(0) },
-            },
-          }
-        : { ConditionCheck: leaseCondition },
-      ...encoded.markers.map(
-        (Item): TransactWriteItem => ({
-          Put: {
-            TableName: this.stateTable,
-            Item,
-            ConditionExpression: "attribute_not_exists(#sk)",
-            ExpressionAttributeNames: { "#sk": TABLES.state.sortKey },
-          },
-        }),
-      ),
-    ];
+    const input = commitTransaction(commit, encoded, {
+      stateTable: this.stateTable,
+      locksTable: this.locksTable,
+    });
     try {
-      await this.client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: items,
-          // The SDK retries a commit whose answer was lost; the token makes DynamoDB answer that retry
-          // with the first outcome instead of failing it on the version the first attempt already wrote.
-          ClientRequestToken: commitToken(commit),
-        }),
-      );
+      await this.client.send(new TransactWriteItemsCommand(input));
     } catch (error) {
       throw commitError(error, commit);
     }
@@ -313,19 +258,4 @@ export class DynamoActorStore implements ActorStore {
       }
     }
   }
-}
-
-/**
- * Unique per commit attempt of a turn (lease, versions, time, markers); the SDK's retries of one
- * request send the same input, so they carry the same token.
- */
-function commitToken(commit: TurnCommit): string {
-  const { lease } = commit;
-  const markers = commit.markers.map((m) => m.messageId).join("\n");
-  return createHash("sha256")
-    .update(
-      `${lease.actorId}\n${lease.owner}\n${lease.epoch}\n${commit.expectedVersion}\n${commit.version}\n${commit.now}\n${markers}`,
-    )
-    .digest("hex")
-    .slice(0, 36);
 }
