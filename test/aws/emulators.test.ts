@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { dynamoDbLocal } from "../support/dynamodb-local.ts";
 import { fauxqs } from "../support/fauxqs.ts";
 import { motoServer } from "../support/moto.ts";
@@ -36,4 +36,13 @@ describe("test emulators", () => {
     const queues = await new SQSClient(moto.clientConfig()).send(new ListQueuesCommand({}));
     expect(queues.$metadata.httpStatusCode).toBe(200);
   }, 60_000);
+
+  test("moto reset drops every resource, so one server serves many tests", async () => {
+    const moto = await motoServer();
+    const sqs = new SQSClient(moto.clientConfig());
+    await sqs.send(new CreateQueueCommand({ QueueName: `reset-${Date.now()}` }));
+    expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls?.length).toBeGreaterThan(0);
+    await moto.reset();
+    expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
+  }, 30_000);
 });
