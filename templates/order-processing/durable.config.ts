@@ -1,0 +1,8 @@
+import { defineConfig } from "./durable/config.ts";
+
+export default defineConfig({
+  name: "order-processing",
+  actors: ["actors"],
+  dev: { port: 8787 },
+  aws: { memoryMb: 512, timeoutSeconds: 30 },
+});
