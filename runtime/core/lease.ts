@@ -33,7 +33,12 @@ export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired>
   for (let attempt = 0; ; attempt++) {
     try {
       const lease = await store.acquireLease(actorId, owner, leaseMs, clock.now());
-      const loaded = attempt === 0 ? await load : await store.load(actorId, messageIds);
+      // After a wait the early load is stale, but it must still finish before the turn does:
+      // a Lambda freezes once its handler settles, and nothing may be left running.
+      const [loaded] =
+        attempt === 0
+          ? [await load]
+          : await Promise.all([store.load(actorId, messageIds), load.catch(() => undefined)]);
       return { lease, loaded, waitedMs: clock.now() - started };
     } catch (error) {
       if (!(error instanceof LeaseHeldError)) {
@@ -42,6 +47,7 @@ export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired>
       }
       const now = clock.now();
       if (now - started >= options.waitMs) {
+        await load.catch(() => undefined);
         throw new LeaseTimeoutError(`actor ${actorId} stayed busy for ${now - started} ms`, {
           hint: "another turn holds its lease; retry, or raise the lease wait",
           cause: error,

@@ -50,10 +50,14 @@ export async function relayDelayedTimers(
       later.push({ body, bytes: Buffer.byteLength(body), delaySeconds });
     }
   }
-  await Promise.all([
+  // Settled, not raced: the Lambda entry returns (and freezes) right after this, so one failing
+  // send must not leave the other running.
+  const results = await Promise.allSettled([
     due.length > 0 ? sendInOrder(options.sqs, options.queueUrl, due) : undefined,
     later.length > 0 ? sendInOrder(options.sqs, options.delayQueueUrl, later) : undefined,
   ]);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /** Receives what the delay queue has released, relays it and deletes it; returns how many it handled. */
