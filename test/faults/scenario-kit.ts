@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { processOneBatch } from "../../runtime/core/queue-worker.ts";
+import type { Worker } from "./backends.ts";
+import { sleep } from "./fault-injector.ts";
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** A fresh actor id: scenarios on the aws backend share tables across the run. */
+export function freshId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface SettleOptions {
+  /** How long a crashed delivery stays invisible before it comes back. */
+  visibilityTimeoutMs?: number;
+  /** Give up (and let the assertions say what is missing) after this long. */
+  timeoutMs?: number;
+  /** Nothing delivered for this long, while nothing was in flight, means the queue is quiet. */
+  quietMs?: number;
+  /** Messages per receive (1 makes a turn per message: more seams for faults to hit). */
+  batchSize?: number;
+}
+
+/**
+ * Delivers until the queue stays empty: a batch that crashes (an injected fault) is left for
+ * redelivery after its visibility timeout, as a crashed consumer's would be. Returns how many
+ * deliveries were made, crashed ones included.
+ */
+export async function settleQueue(worker: Worker, options: SettleOptions = {}): Promise<number> {
+  const visibility = options.visibilityTimeoutMs ?? 1_000;
+  const deadline = performance.now() + (options.timeoutMs ?? 30_000);
+  const quietMs = options.quietMs ?? visibility + 300;
+  let delivered = 0;
+  let quietSince = performance.now();
+  while (performance.now() < deadline) {
+    let n = 0;
+    try {
+      n = await processOneBatch(worker.fabric, worker.ports.queue, {
+        visibilityTimeoutMs: visibility,
+        retryDelayMs: 0,
+        batchSize: options.batchSize ?? 10,
+      });
+    } catch {
+      // A crash between apply and acknowledgement: the delivery reappears after its visibility.
+      n = 1;
+    }
+    delivered += n;
+    if (n > 0) {
+      quietSince = performance.now();
+      continue;
+    }
+    if (performance.now() - quietSince >= quietMs) return delivered;
+    await sleep(50);
+  }
+  return delivered;
+}
+
+/** The slice of a Lambda context the entry reads. */
+export function lambdaContext(remainingMs = 60_000): {
+  getRemainingTimeInMillis(): number;
+  awsRequestId: string;
+} {
+  const ends = Date.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => ends - Date.now(), awsRequestId: randomUUID() };
+}
