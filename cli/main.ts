@@ -1,6 +1,9 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from "commander";
 import type { CommandModule } from "./command.ts";
+import { buildCommand } from "./commands/build.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { destroyCommand } from "./commands/destroy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { invokeCommand } from "./commands/invoke.ts";
@@ -20,6 +23,9 @@ const COMMANDS: CommandModule[] = [
   stateCommand,
   logsCommand,
   testCommand,
+  buildCommand,
+  deployCommand,
+  destroyCommand,
 ];
 
 /** Runtime errors from any copy of the runtime (the CLI's or a project's) are recognised by shape. */

@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import { type CommandModule, examples } from "../command.ts";
+import type { CliContext } from "../context.ts";
+import { DEFAULT_STAGE } from "../deploy/stages.ts";
+
+export interface DestroyArgs {
+  stage: string;
+  yes: boolean;
+  json: boolean;
+}
+
+/** Deletes a stage's stack; deploy/run-destroy.ts is imported on use for the reason runDeploy gives. */
+export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<void> {
+  const { runDestroy: run } = await import("../deploy/run-destroy.ts");
+  await run(args, ctx);
+}
+
+export const destroyCommand: CommandModule = {
+  register(program: Command, run, ctx) {
+    program
+      .command("destroy")
+      .description("delete a stage's stack and forget its outputs")
+      .option("-s, --stage <name>", "the stage", DEFAULT_STAGE)
+      .option("-y, --yes", "do not ask for confirmation (required without a terminal)", false)
+      .option("--json", "print the result as JSON", false)
+      .addHelpText(
+        "after",
+        `${examples("durable destroy", "durable destroy --stage pr-42 --yes")}
+Dev stages (dev, test, pr and their -suffixed forms) lose their tables, queues and logs; other
+stages keep them, so destroying prod never deletes its data.
+`,
+      )
+      .action((opts: DestroyArgs) => run(() => runDestroy(opts, ctx)));
+  },
+};
