@@ -182,11 +182,18 @@ export type HandlerInput<F> = F extends (ctx: never, input: infer I) => unknown
 /** The resolved output type of a handler. */
 export type HandlerOutput<F> = F extends (...args: never[]) => infer O ? Awaited<O> : never;
 
-/** The arguments a client method takes for a handler: none, an optional input, or a required one. */
-export type HandlerArgs<F> = F extends (ctx: never) => unknown
-  ? []
-  : F extends (ctx: never, input: infer I) => unknown
-    ? undefined extends I
-      ? [input?: I]
-      : [input: I]
-    : never;
+/**
+ * The arguments a client method takes for a handler: none, an optional input, or a required one.
+ * Branching on the rest parameters sees `(ctx, input?: X)` and `(ctx, input: X = {})` as optional.
+ */
+export type HandlerArgs<F> = F extends (ctx: never, ...rest: infer A) => unknown
+  ? A extends []
+    ? []
+    : [] extends A
+      ? [input?: Exclude<A[0], undefined>]
+      : A extends [infer I]
+        ? undefined extends I
+          ? [input?: I]
+          : [input: I]
+        : never
+  : never;

@@ -55,7 +55,8 @@ export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired>
       }
       const expiresAt = typeof error.details.expiresAt === "number" ? error.details.expiresAt : now + delay;
       const wait = Math.max(1, Math.min(delay, expiresAt - now));
-      await clock.sleep(wait * (0.5 + Math.random()));
+      // Whole milliseconds: clocks and stores keep integer epoch milliseconds.
+      await clock.sleep(Math.max(1, Math.round(wait * (0.5 + Math.random()))));
       delay = Math.min(delay * 2, 50);
     }
   }

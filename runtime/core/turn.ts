@@ -280,11 +280,17 @@ async function applyMessages(
         throw new UnknownActorError(`the state of ${def.name} must stay a JSON object`);
       }
       const value = result === undefined ? null : assertJson(result, "handler result");
+      // A handler that changed nothing (a read) commits nothing: no version, no write on AWS.
+      const changed =
+        firedTimer !== undefined ||
+        handle.outbox.length > 0 ||
+        JSON.stringify(state) !== JSON.stringify(draft.state);
+      draft.outcomes.push({ messageId: message.id, status: "applied", result: value, version: 0 });
+      if (!changed) continue;
       draft.state = state;
       draft.timers = handle.timers;
       draft.outbox.push(...handle.outbox);
       draft.markers.push({ messageId: message.id, result: value });
-      draft.outcomes.push({ messageId: message.id, status: "applied", result: value, version: 0 });
       draft.changed = true;
     } catch (cause) {
       handle.close();

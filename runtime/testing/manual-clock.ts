@@ -17,6 +17,7 @@ export class ManualClock implements Clock {
   }
 
   set(ms: number): void {
+    if (!Number.isInteger(ms)) throw new RangeError(`ManualClock time must be whole milliseconds, got ${ms}`);
     if (ms < this.#now) throw new RangeError("a ManualClock never goes backwards; create a new one instead");
     this.#now = ms;
   }
@@ -26,7 +27,7 @@ export class ManualClock implements Clock {
   }
 
   async sleep(ms: number): Promise<void> {
-    this.#now += Math.max(0, ms);
+    this.#now += Math.max(0, Math.ceil(ms));
     await Promise.resolve();
   }
 }

@@ -11,6 +11,7 @@ const ledger = actor("ledger", {
       if (input.fail) throw new Error("refused after mutating");
       return { total: ctx.state.total };
     },
+    total: (ctx) => ctx.state.total,
     note(ctx, input: { from: string; n: number }) {
       ctx.state.log.push(`${input.from}:${input.n}`);
     },
@@ -75,6 +76,15 @@ describe("a turn commits state and effects together or not at all", () => {
     Buffer.from(crypto.getRandomValues(new Uint8Array(Math.ceil((kb * 1024 * 3) / 4))))
       .toString("base64")
       .slice(0, kb * 1024);
+
+  test("a handler that changes nothing (a read) commits no new version", async () => {
+    fabric = createTestFabric({ actors: [ledger] });
+    const l = client(ledger, fabric).get("ledger-a");
+    await l.add({ n: 3 });
+    expect(await l.total()).toBe(3);
+    expect(await l.total()).toBe(3);
+    expect((await fabric.state("ledger-a"))?.version).toBe(1);
+  });
 
   test("a state over 400 KB even compressed is refused with StateTooLargeError and nothing is written", async () => {
     fabric = createTestFabric({ actors: [ledger] });
