@@ -12,6 +12,9 @@ export interface HotResult {
   readonly opsPerSec: number;
   /** The counter's value after the last increment, when the server reported it. */
   readonly finalCount: number | undefined;
+  /** Every timed request in order, so rounds run apart can be merged into one distribution. */
+  readonly latenciesMs: readonly number[];
+  readonly elapsedMs: number;
 }
 
 export interface SpreadResult {
@@ -19,6 +22,8 @@ export interface SpreadResult {
   readonly opsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly latenciesMs: readonly number[];
+  readonly elapsedMs: number;
 }
 
 export interface HotOptions {
@@ -100,7 +105,14 @@ export async function hotSequential(baseUrl: string, options: HotOptions): Promi
     previous = count;
   }
   const elapsedMs = performance.now() - started;
-  return { n, ...summarize(latencies), opsPerSec: (n * 1000) / elapsedMs, finalCount: previous };
+  return {
+    n,
+    ...summarize(latencies),
+    opsPerSec: (n * 1000) / elapsedMs,
+    finalCount: previous,
+    latenciesMs: latencies,
+    elapsedMs,
+  };
 }
 
 /** `clients` concurrent loops share `total` increments spread round-robin over `actors` actors. */
@@ -125,5 +137,11 @@ export async function spreadConcurrent(baseUrl: string, options: SpreadOptions =
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, client));
   const elapsedMs = performance.now() - started;
-  return { total, opsPerSec: (total * 1000) / elapsedMs, ...summarize(latencies) };
+  return {
+    total,
+    opsPerSec: (total * 1000) / elapsedMs,
+    ...summarize(latencies),
+    latenciesMs: latencies,
+    elapsedMs,
+  };
 }
