@@ -1,0 +1,132 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
+import { deduplicationId, encodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
+import type { InvokeRequest, InvokeResponse } from "../../runtime/core/invoker.ts";
+import { newMessageId } from "../../runtime/core/invoker.ts";
+import { assertJson } from "../../runtime/core/json.ts";
+import { assertActorId, assertAsyncPayload, assertSyncPayload } from "../../runtime/core/limits.ts";
+import { ActorRegistry } from "../../runtime/core/registry.ts";
+import type { ActorMessage } from "../../runtime/ports/messages.ts";
+import { CliError } from "../errors.ts";
+import type { Project } from "../project.ts";
+import type { StageOutputs } from "../stage-target.ts";
+import { type ActorTarget, abortableSleep } from "../targets.ts";
+import {
+  type AwsEnvironment,
+  type EnvSource,
+  resolveAwsEnvironment,
+  sdkClientConfig,
+} from "./aws-environment.ts";
+import { guard, invokeFunction } from "./stage-requests.ts";
+
+/** How often `state tail` reads a stage's state item: DynamoDB has no change feed the CLI could hold open cheaply. */
+const TAIL_POLL_MS = 1000;
+
+/**
+ * A deployed stage as an ActorTarget: sync invokes are a direct Lambda invoke of the fabric's
+ * function, async ones go straight onto the actor FIFO queue (the function consumes it), reads are
+ * consistent DynamoDB reads of the state item. Requests are validated against the project's actor
+ * definitions before anything is sent, exactly as the local fabric validates them.
+ * `env` is the command's environment (credentials, AWS_ENDPOINT_URL).
+ */
+export function stageActorTarget(project: Project, outputs: StageOutputs, env: EnvSource): ActorTarget {
+  const { stage } = outputs;
+  const resolved = resolveAwsEnvironment(env, { configRegion: outputs.region });
+  // An emulator stage keeps its endpoint; AWS_ENDPOINT_URL still wins for one that moved.
+  const aws: AwsEnvironment = { ...resolved, endpoint: resolved.endpoint ?? outputs.endpoint };
+  const config = sdkClientConfig(aws);
+  const lambda = new LambdaClient(config);
+  const sqs = new SQSClient(config);
+  const dynamodb = new DynamoDBClient(config);
+  const store = new DynamoActorStore({
+    client: dynamodb,
+    stateTable: outputs.stateTable,
+    locksTable: outputs.locksTable,
+  });
+  let registry: ActorRegistry | undefined;
+  const toMessage = async (request: InvokeRequest): Promise<ActorMessage> => {
+    // The id is checked before the actors load, so a bad id never waits on the project's imports.
+    assertActorId(request.actorId);
+    registry ??= new ActorRegistry(await project.loadActors());
+    const def = registry.resolveType(request.actorId, request.actorType);
+    const handler = registry.resolveHandler(def, request.handler);
+    const input = request.input === undefined ? undefined : assertJson(request.input, "input");
+    if (request.mode === "async") assertAsyncPayload(input);
+    else assertSyncPayload(input);
+    const kind = request.mode === "async" ? "send" : "call";
+    return {
+      id: request.messageId ?? newMessageId(),
+      actorId: request.actorId,
+      actorType: def.name,
+      handler,
+      input,
+      kind,
+      sentAt: Date.now(),
+    };
+  };
+  const where = `stage ${stage}`;
+
+  return {
+    description: `stage ${stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
+    kind: "stage",
+    async invoke(request): Promise<InvokeResponse> {
+      const message = await toMessage(request);
+      const base = {
+        messageId: message.id,
+        actorId: message.actorId,
+        actorType: message.actorType ?? "",
+        handler: message.handler,
+      };
+      if (request.mode === "async") {
+        const encoded = encodeMessage(message, message.sentAt ?? Date.now());
+        await guard(where, `queueing ${message.handler} for ${message.actorId}`, () =>
+          sqs.send(
+            new SendMessageCommand({
+              QueueUrl: outputs.queueUrl,
+              MessageBody: encoded.body,
+              MessageAttributes: encoded.attributes,
+              MessageGroupId: message.actorId,
+              MessageDeduplicationId: deduplicationId(message.id),
+            }),
+          ),
+        );
+        return { mode: "async", ...base, queued: true };
+      }
+      return invokeFunction(lambda, outputs.functionName, message, where);
+    },
+    async read(actorId) {
+      assertActorId(actorId);
+      return store.read(actorId);
+    },
+    async follow(actorId, onVersion, signal) {
+      assertActorId(actorId);
+      // Only the latest version is stored, so versions committed between two polls are skipped.
+      let last = (await store.read(actorId))?.version ?? 0;
+      while (!signal.aborted) {
+        await abortableSleep(TAIL_POLL_MS, signal);
+        if (signal.aborted) break;
+        const record = await store.read(actorId);
+        if (record && record.version > last) {
+          last = record.version;
+          onVersion({ actorId, version: record.version, state: record.state, at: record.updatedAt });
+        }
+      }
+    },
+    async list() {
+      throw new CliError(
+        "STAGE_LIST_UNSUPPORTED",
+        `state list is not available on stage ${stage}: durable reads a deployed State table by key and never scans it (a Scan reads every item, so its cost grows with your data)`,
+        {
+          hint: `read one actor with durable state get <actorId> --stage ${stage}, or drop --stage to list the local fabric`,
+        },
+      );
+    },
+    close() {
+      lambda.destroy();
+      sqs.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
