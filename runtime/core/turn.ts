@@ -12,6 +12,7 @@ import {
   type SerializedError,
   toDurableError,
   UnknownActorError,
+  UnknownHandlerError,
   VersionConflictError,
 } from "./errors.ts";
 import { assertJson, cloneJson, type JsonObject, type JsonValue } from "./json.ts";
@@ -349,9 +350,15 @@ async function runHandler(
     if (firedTimer && def.options.alarm) await def.options.alarm(ctx, firedTimer);
     return null;
   }
-  const handler = def.options.handlers[message.handler];
-  if (!handler) throw new UnknownActorError(`actor "${def.name}" has no handler "${message.handler}"`);
-  return await handler(ctx, message.input);
+  // A queued message may not have come through Fabric.invoke's checks (a hand-written SQS body, a row
+  // in the local file): own handlers only (never toString or constructor), and plain JSON input
+  // only, so a __proto__ key never reaches the handler.
+  const handler = Object.hasOwn(def.options.handlers, message.handler)
+    ? def.options.handlers[message.handler]
+    : undefined;
+  if (!handler) throw new UnknownHandlerError(`actor "${def.name}" has no handler "${message.handler}"`);
+  const input = message.input === undefined ? undefined : assertJson(message.input, "input");
+  return await handler(ctx, input);
 }
 
 function report(
