@@ -1,6 +1,7 @@
 import type { InvokeRequest, InvokeResponse } from "../runtime/core/invoker.ts";
 import type { JsonValue } from "../runtime/core/json.ts";
 import type { ActorRecord } from "../runtime/ports/actor-store.ts";
+import type { CliContext } from "./context.ts";
 import { describeLocalTarget, openLocalFabric } from "./local-fabric.ts";
 import { openProject, type Project } from "./project.ts";
 
@@ -32,11 +33,14 @@ export interface ActorTarget {
   close(): void;
 }
 
-export async function openTarget(cwd: string, stage: string | undefined): Promise<ActorTarget> {
-  const project = await openProject(cwd);
+export async function openTarget(
+  ctx: Pick<CliContext, "cwd" | "env">,
+  stage: string | undefined,
+): Promise<ActorTarget> {
+  const project = await openProject(ctx.cwd);
   if (stage !== undefined) {
     const { openStageTarget } = await import("./stage-target.ts");
-    return openStageTarget(project, stage);
+    return openStageTarget(project, stage, ctx.env);
   }
   return openLocalTarget(project);
 }

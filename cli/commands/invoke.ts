@@ -27,7 +27,7 @@ export async function runInvoke(args: InvokeArgs, ctx: CliContext): Promise<void
   assertActorId(args.actorId);
   const input = args.data === undefined ? undefined : parseJson(args.data, "--data");
   const mode = args.async ? "async" : "sync";
-  const target = await openTarget(ctx.cwd, args.stage);
+  const target = await openTarget(ctx, args.stage);
   try {
     out.target(target.description);
     const response = await target.invoke({

@@ -27,7 +27,7 @@ export function recordView(record: ActorRecord) {
 export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
   assertActorId(actorId);
-  const target = await openTarget(ctx.cwd, opts.stage);
+  const target = await openTarget(ctx, opts.stage);
   try {
     out.target(target.description);
     const record = await target.read(actorId);
@@ -60,7 +60,7 @@ export async function runStateTail(
   assertActorId(actorId);
   const limit = opts.count === undefined ? Number.POSITIVE_INFINITY : Number(opts.count);
   if (!(limit > 0)) throw new CliError("USAGE", `--count ${opts.count} is not a positive number`);
-  const target = await openTarget(ctx.cwd, opts.stage);
+  const target = await openTarget(ctx, opts.stage);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -86,7 +86,7 @@ export async function runStateTail(
 
 export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
-  const target = await openTarget(ctx.cwd, opts.stage);
+  const target = await openTarget(ctx, opts.stage);
   try {
     out.target(target.description);
     const actors = await target.list();
