@@ -115,8 +115,21 @@ export function createContext(init: ContextInit): ContextHandle {
       if (!Number.isFinite(at))
         throw new InvalidInputError(`setAlarm got an invalid time for timer "${name}"`);
       if (options.data !== undefined) assertJson(options.data, "alarm data");
-      // Scheduling a name again replaces its timer at the scheduler; a fire of the old one is stale.
       const timerId = nextId(`timer-${name}-`);
+      const previous = timers[name];
+      if (previous) {
+        // The scheduler keys timers by id, so the old id stays scheduled until cancelled; should this
+        // cancel be lost or land late, the old fire is still a stale no-op in the turn. Its entry id
+        // derives from the new timer id rather than the sequence, so later ids of this handler keep
+        // the values they had before replacing a name emitted a cancel.
+        outbox.push({
+          kind: "timer.cancel",
+          id: `${timerId}:replaces`,
+          actorId,
+          name,
+          timerId: previous.timerId,
+        });
+      }
       timers[name] = { timerId, at, data: options.data ?? null };
       outbox.push({ kind: "timer.set", id: timerId, actorId, actorType, name, timerId, at });
       return timerId;

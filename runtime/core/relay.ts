@@ -42,11 +42,16 @@ export async function relayOutbox(
         break;
     }
   }
-  // Cancels first: a turn that replaces a timer cancels the old one and sets the new one under one name.
+  // A cancel always follows the set of its timer id, so a set whose id is cancelled later in the same
+  // list (a name set twice in one turn, or an unrelayed turn's set replaced by this one) is dead:
+  // scheduling it would only leave a stale fire behind.
+  const cancelled = new Set(cancels.map((cancel) => cancel.timerId));
+  const live = schedules.filter((timer) => !cancelled.has(timer.timerId));
+  // Cancels first, so a pending old timer id is gone before its replacement is scheduled.
   if (cancels.length > 0) await ports.timers.cancel(cancels);
   await Promise.all([
     sends.length > 0 ? ports.queue.send(sends) : undefined,
-    schedules.length > 0 ? ports.timers.schedule(schedules) : undefined,
+    live.length > 0 ? ports.timers.schedule(live) : undefined,
     signals.length > 0 ? ports.signals.publish(signals) : undefined,
   ]);
   await ports.store.clearOutbox(actorId, version);

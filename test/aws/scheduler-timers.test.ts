@@ -64,7 +64,7 @@ describe("SchedulerTimers", () => {
     await scheduler.schedule([t]);
     const [input] = fake.created;
     expect(input).toMatchObject({
-      Name: scheduleName(t.actorId, t.name),
+      Name: scheduleName(t.actorId, t.timerId),
       GroupName: "durable-test",
       ScheduleExpressionTimezone: "UTC",
       FlexibleTimeWindow: { Mode: "OFF" },
@@ -86,13 +86,16 @@ describe("SchedulerTimers", () => {
     expect(JSON.parse(input?.Target?.Input ?? "{}")).toMatchObject(timerMessage(t));
   });
 
-  test("names schedules deterministically per (actor, timer name) within Scheduler's 64 characters", () => {
+  test("names schedules deterministically per (actor, timer id) within Scheduler's 64 characters", () => {
     const longId = `tenant:${"x".repeat(120)}`;
-    const name = scheduleName(longId, "a very long timer name with spaces");
+    const timerId = `msg-${"y".repeat(80)}:timer-a very long timer name with spaces-0`;
+    const name = scheduleName(longId, timerId);
     expect(name).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
-    expect(scheduleName(longId, "a very long timer name with spaces")).toBe(name);
-    expect(scheduleName(longId, "other")).not.toBe(name);
-    expect(scheduleName(`${longId}y`, "a very long timer name with spaces")).not.toBe(name);
+    expect(scheduleName(longId, timerId)).toBe(name);
+    expect(scheduleName(longId, `${timerId}1`)).not.toBe(name);
+    expect(scheduleName(`${longId}y`, timerId)).not.toBe(name);
+    // The separator keeps (actor, id) pairs that concatenate alike apart.
+    expect(scheduleName("a-1", "2:t")).not.toBe(scheduleName("a-12", ":t"));
   });
 
   test("sends a timer that is already due straight into the actor's FIFO group", async () => {
@@ -150,27 +153,50 @@ describe("SchedulerTimers", () => {
     await scheduler.schedule([t]);
     expect(fake.created).toHaveLength(1);
     expect(fake.schedules.size).toBe(1);
+    expect(fake.calls.map((call) => call.operation)).toEqual(["create", "create"]);
   });
 
-  test("replaces the schedule of a name when a new timer id is set under it", async () => {
+  test("gives a new timer id under a name its own schedule; a late relay of the old id leaves the new one", async () => {
     const { scheduler, fake, clock } = await timers({ delayQueue: false });
-    const actorId = uniqueId("replace");
-    await scheduler.schedule([timer(actorId, "tick", clock.now() + 60_000, "old")]);
-    await scheduler.schedule([timer(actorId, "tick", clock.now() + 90_000, "new")]);
-    const [only] = [...fake.schedules.values()];
-    expect(fake.schedules.size).toBe(1);
-    expect(JSON.parse(only?.input.Target?.Input ?? "{}").timer.timerId).toBe("new");
+    const actorId = uniqueId("race");
+    const old = timer(actorId, "tick", clock.now() + 60_000, "old");
+    const newer = timer(actorId, "tick", clock.now() + 90_000, "new");
+    // Turn N+1's relay (cancel the replaced id, schedule its own) lands before turn N's.
+    await scheduler.cancel([old]);
+    await scheduler.schedule([newer]);
+    await scheduler.schedule([old]);
+    const byTimerId = new Map(
+      [...fake.schedules.values()].map((s) => [JSON.parse(s.input.Target?.Input ?? "{}").timer.timerId, s]),
+    );
+    expect([...byTimerId.keys()].sort()).toEqual(["new", "old"]);
+    expect(byTimerId.get("new")?.at).toBe(Math.ceil(newer.at / 1000) * 1000);
   });
 
-  test("collapses two timers of one name in one call to the later one", async () => {
+  test("cancel deletes exactly its timer id's schedule, without reading it first", async () => {
     const { scheduler, fake, clock } = await timers({ delayQueue: false });
-    const actorId = uniqueId("collapse");
-    await scheduler.schedule([
-      timer(actorId, "tick", clock.now() + 60_000, "first"),
-      timer(actorId, "tick", clock.now() + 70_000, "second"),
+    const actorId = uniqueId("cancel");
+    const old = timer(actorId, "tick", clock.now() + 60_000, "old");
+    const newer = timer(actorId, "tick", clock.now() + 90_000, "new");
+    await scheduler.schedule([old, newer]);
+    fake.calls.length = 0;
+    await scheduler.cancel([old]);
+    // Already gone (a replayed cancel, a fired or never-created schedule) counts as cancelled.
+    await scheduler.cancel([old]);
+    expect(fake.calls).toEqual([
+      { operation: "delete", name: scheduleName(actorId, "old") },
+      { operation: "delete", name: scheduleName(actorId, "old") },
     ]);
-    expect(fake.created).toHaveLength(1);
-    expect(fake.created[0]?.Target?.Input).toContain('"timerId":"second"');
+    expect([...fake.schedules.values()].map((s) => s.input.Name)).toEqual([scheduleName(actorId, "new")]);
+  });
+
+  test("schedules two timer ids of one name in one call separately, and one id once", async () => {
+    const { scheduler, fake, clock } = await timers({ delayQueue: false });
+    const actorId = uniqueId("batch");
+    const second = timer(actorId, "tick", clock.now() + 70_000, "second");
+    await scheduler.schedule([timer(actorId, "tick", clock.now() + 60_000, "first"), second, second]);
+    expect(fake.created.map((input) => input.Name).sort()).toEqual(
+      [scheduleName(actorId, "first"), scheduleName(actorId, "second")].sort(),
+    );
   });
 
   test("fails a far timer clearly when the queue ARN Scheduler needs is not configured", async () => {

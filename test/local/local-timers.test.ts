@@ -1,5 +1,10 @@
+import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type LocalPorts, openLocalPorts } from "../../runtime/adapters/local/index.ts";
+import { SCHEMA_VERSION } from "../../runtime/adapters/local/schema.ts";
 import { timerMessage } from "../../runtime/core/timer-message.ts";
 import { systemClock } from "../../runtime/ports/clock.ts";
 import type { ScheduledTimer } from "../../runtime/ports/timer-scheduler.ts";
@@ -77,5 +82,58 @@ describe("local timers", () => {
     await Bun.sleep(50);
     await loop.stop();
     expect(errors.length).toBeGreaterThan(1);
+  });
+});
+
+describe("local timers on a database of schema 1 (timers keyed by name)", () => {
+  test("opening it keeps every pending timer and keys timers by id from then on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "durable-timers-"));
+    const path = join(dir, "local.db");
+    try {
+      // The timers table exactly as schema 1 created it, with one pending timer.
+      const raw = new Database(path, { create: true });
+      raw.run(`CREATE TABLE timers (
+        actor_id TEXT NOT NULL, name TEXT NOT NULL, actor_type TEXT NOT NULL, timer_id TEXT NOT NULL,
+        at INTEGER NOT NULL, PRIMARY KEY (actor_id, name)) STRICT`);
+      raw.run("CREATE INDEX timers_due ON timers (at)");
+      raw.run("INSERT INTO timers VALUES ('cron-1', 'tick', 'cron', 'old-id', 5000)");
+      raw.run("PRAGMA user_version = 1");
+      raw.close();
+
+      const opened = openLocalPorts({ path, clock: new ManualClock(0) });
+      try {
+        const old: ScheduledTimer = {
+          actorId: "cron-1",
+          actorType: "cron",
+          name: "tick",
+          timerId: "old-id",
+          at: 5000,
+        };
+        expect(await opened.timers.pending()).toEqual([old]);
+        // A second id under the same name is its own row now, and cancel removes only its id.
+        const newer = { ...old, timerId: "new-id", at: 9000 };
+        await opened.timers.schedule([newer]);
+        expect(await opened.timers.pending("cron-1")).toEqual([old, newer]);
+        await opened.timers.cancel([old]);
+        expect(await opened.timers.pending("cron-1")).toEqual([newer]);
+        expect(await opened.timers.nextDueAt()).toBe(9000);
+      } finally {
+        opened.close();
+      }
+      const check = new Database(path);
+      expect(check.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(
+        SCHEMA_VERSION,
+      );
+      const indexes = check
+        .query<{ name: string }, []>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'timers'",
+        )
+        .all()
+        .map((row) => row.name);
+      expect(indexes).toContain("timers_due");
+      check.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,6 +36,8 @@ export class FakeScheduler {
   readonly schedules = new Map<string, FakeSchedule>();
   /** Every create request, for tests that check what the adapter asked for. */
   readonly created: CreateScheduleCommandInput[] = [];
+  /** Every API call by operation and schedule name, in order, for tests that check how many calls a relay costs. */
+  readonly calls: { operation: "create" | "get" | "delete"; name: string }[] = [];
 
   constructor(
     private readonly sqs: SQSClient,
@@ -44,8 +46,12 @@ export class FakeScheduler {
   ) {
     this.client = new SchedulerClient({ region: EMULATOR_REGION, credentials: { ...EMULATOR_CREDENTIALS } });
     const mock = mockClient(this.client);
-    mock.on(CreateScheduleCommand).callsFake(async (input: CreateScheduleCommandInput) => this.create(input));
+    mock.on(CreateScheduleCommand).callsFake(async (input: CreateScheduleCommandInput) => {
+      this.calls.push({ operation: "create", name: input.Name ?? "" });
+      return this.create(input);
+    });
     mock.on(GetScheduleCommand).callsFake(async (input: { Name?: string; GroupName?: string }) => {
+      this.calls.push({ operation: "get", name: input.Name ?? "" });
       const schedule = this.schedules.get(key(input.GroupName, input.Name));
       if (!schedule) throw new ResourceNotFoundException(fault(`Schedule ${input.Name} does not exist.`));
       return {
@@ -54,6 +60,7 @@ export class FakeScheduler {
       };
     });
     mock.on(DeleteScheduleCommand).callsFake(async (input: { Name?: string; GroupName?: string }) => {
+      this.calls.push({ operation: "delete", name: input.Name ?? "" });
       if (!this.schedules.delete(key(input.GroupName, input.Name))) {
         throw new ResourceNotFoundException(fault(`Schedule ${input.Name} does not exist.`));
       }

@@ -3,7 +3,6 @@ import {
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
-  GetScheduleCommand,
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -19,7 +18,6 @@ import {
   relayDeduplicationId,
   scheduleName,
   timerBody,
-  timerIdOfBody,
 } from "./timer-envelope.ts";
 
 export interface SchedulerTimersOptions {
@@ -44,21 +42,23 @@ const PARALLEL = 8;
 
 /**
  * TimerScheduler on EventBridge Scheduler one-time `at()` schedules that deliver the timer message
- * into the actor's FIFO group. Near timers use the delay queue, due ones go straight to the queue.
- * Every path is at-least-once and never early; the turn drops fires of replaced or cancelled timers.
+ * into the actor's FIFO group, one schedule per timer id (see scheduleName). Near timers use the
+ * delay queue, due ones go straight to the queue. Every path is at-least-once and never early; the
+ * turn drops fires of replaced or cancelled timer ids.
  */
 export class SchedulerTimers implements TimerScheduler {
   constructor(private readonly options: SchedulerTimersOptions) {}
 
   async schedule(timers: readonly ScheduledTimer[]): Promise<void> {
-    // Within one call a later entry for the same (actor, name) replaces an earlier one.
-    const latest = new Map<string, ScheduledTimer>();
-    for (const timer of timers) latest.set(`${timer.actorId}\n${timer.name}`, timer);
+    // One relay may carry a timer id twice (an early fire set again before the list was cleared);
+    // one schedule per id is enough, and every entry of an id names the same time.
+    const unique = new Map<string, ScheduledTimer>();
+    for (const timer of timers) unique.set(`${timer.actorId}\n${timer.timerId}`, timer);
     const now = this.options.clock.now();
     const due: ScheduledTimer[] = [];
     const near: ScheduledTimer[] = [];
     const far: ScheduledTimer[] = [];
-    for (const timer of latest.values()) {
+    for (const timer of unique.values()) {
       const wait = timer.at - now;
       if (wait <= 0) due.push(timer);
       else if (this.options.delayQueueUrl && wait < DEFAULTS.delayQueueMaxSeconds * 1000) near.push(timer);
@@ -67,18 +67,14 @@ export class SchedulerTimers implements TimerScheduler {
     await Promise.all([
       this.sendDue(due),
       this.sendNear(near, now),
-      pool(far, (timer) => this.createOrReplace(timer)),
+      pool(far, (timer) => this.create(timer)),
     ]);
   }
 
   async cancel(timers: readonly { actorId: string; name: string; timerId: string }[]): Promise<void> {
-    // Delay-queue timers cannot be recalled; their fire is dropped by the turn as stale.
-    await pool(timers, async (timer) => {
-      const current = await this.currentTimerId(timer.actorId, timer.name);
-      // A schedule now holding another timer id belongs to a newer set under this name: keep it.
-      if (current !== timer.timerId) return;
-      await this.deleteSchedule(timer.actorId, timer.name);
-    });
+    // The schedule's name is this timer id's own, so deleting it can never remove a newer timer.
+    // Delay-queue and already-due timers cannot be recalled; the turn drops their fire as stale.
+    await pool(timers, (timer) => this.deleteSchedule(timer));
   }
 
   private async sendDue(timers: readonly ScheduledTimer[]): Promise<void> {
@@ -117,30 +113,20 @@ export class SchedulerTimers implements TimerScheduler {
     );
   }
 
-  private async createOrReplace(timer: ScheduledTimer): Promise<void> {
+  private async create(timer: ScheduledTimer): Promise<void> {
     const input = this.scheduleInput(timer);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await this.options.scheduler.send(new CreateScheduleCommand(input));
-        return;
-      } catch (error) {
-        if (!isErrorNamed(error, "ConflictException")) {
-          // Scheduler refuses an at() that passed while the request was in flight; such a timer is due.
-          if (isErrorNamed(error, "ValidationException") && timer.at <= this.options.clock.now() + 60_000) {
-            return this.sendDue([timer]);
-          }
-          throw relayError(error, `scheduling timer "${timer.name}" of ${timer.actorId}`);
-        }
+    try {
+      await this.options.scheduler.send(new CreateScheduleCommand(input));
+    } catch (error) {
+      // The name belongs to this timer id alone, so a conflict means a replayed relay already
+      // scheduled it, for the same time.
+      if (isErrorNamed(error, "ConflictException")) return;
+      // Scheduler refuses an at() that passed while the request was in flight; such a timer is due.
+      if (isErrorNamed(error, "ValidationException") && timer.at <= this.options.clock.now() + 60_000) {
+        return this.sendDue([timer]);
       }
-      // The name is taken: by this very timer (a repeated relay) or by one it replaces.
-      const current = await this.currentTimerId(timer.actorId, timer.name);
-      if (current === timer.timerId) return;
-      if (current !== undefined) await this.deleteSchedule(timer.actorId, timer.name);
+      throw relayError(error, `scheduling timer "${timer.name}" of ${timer.actorId}`);
     }
-    throw relayError(
-      new Error("the schedule kept being recreated concurrently"),
-      `scheduling timer "${timer.name}" of ${timer.actorId}`,
-    );
   }
 
   private scheduleInput(timer: ScheduledTimer): CreateScheduleCommandInput {
@@ -152,7 +138,7 @@ export class SchedulerTimers implements TimerScheduler {
       );
     }
     return {
-      Name: scheduleName(timer.actorId, timer.name),
+      Name: scheduleName(timer.actorId, timer.timerId),
       GroupName: group,
       ScheduleExpression: atExpression(timer.at),
       ScheduleExpressionTimezone: "UTC",
@@ -170,26 +156,18 @@ export class SchedulerTimers implements TimerScheduler {
     };
   }
 
-  private async currentTimerId(actorId: string, name: string): Promise<string | undefined> {
-    try {
-      const schedule = await this.options.scheduler.send(
-        new GetScheduleCommand({ Name: scheduleName(actorId, name), GroupName: this.options.group }),
-      );
-      return timerIdOfBody(schedule.Target?.Input) ?? "";
-    } catch (error) {
-      if (isErrorNamed(error, "ResourceNotFoundException")) return undefined;
-      throw relayError(error, `reading the schedule of timer "${name}" of ${actorId}`);
-    }
-  }
-
-  private async deleteSchedule(actorId: string, name: string): Promise<void> {
+  private async deleteSchedule(timer: { actorId: string; name: string; timerId: string }): Promise<void> {
     try {
       await this.options.scheduler.send(
-        new DeleteScheduleCommand({ Name: scheduleName(actorId, name), GroupName: this.options.group }),
+        new DeleteScheduleCommand({
+          Name: scheduleName(timer.actorId, timer.timerId),
+          GroupName: this.options.group,
+        }),
       );
     } catch (error) {
+      // Never created (a delay-queue or due timer), already fired, or already cancelled: all done.
       if (isErrorNamed(error, "ResourceNotFoundException")) return;
-      throw relayError(error, `deleting the schedule of timer "${name}" of ${actorId}`);
+      throw relayError(error, `deleting the schedule of timer "${timer.name}" of ${timer.actorId}`);
     }
   }
 }

@@ -7,12 +7,14 @@ import { sha256 } from "./sqs-codec.ts";
 const NAME_UNSAFE = /[^0-9A-Za-z_.-]/g;
 
 /**
- * One schedule per (actor, timer name), so setting a timer again finds the earlier one. Readable
- * prefixes for the console, a hash for uniqueness within the 64-character limit.
+ * One schedule per (actor, timer id), never per name: a late relay of a replaced timer then creates
+ * its own (stale) schedule instead of overwriting the one that replaced it, and a cancel can delete
+ * exactly its id without reading the schedule first. A readable actor prefix for the console, a
+ * 128-bit hash for uniqueness within the 64-character limit.
  */
-export function scheduleName(actorId: string, name: string): string {
-  const hash = sha256(`${actorId}\n${name}`).slice(0, 24);
-  return `${actorId.replace(NAME_UNSAFE, "_").slice(0, 26)}-${name.replace(NAME_UNSAFE, "_").slice(0, 12)}-${hash}`;
+export function scheduleName(actorId: string, timerId: string): string {
+  const hash = sha256(`${actorId}\n${timerId}`).slice(0, 32);
+  return `${actorId.replace(NAME_UNSAFE, "_").slice(0, 31)}-${hash}`;
 }
 
 /** `at()` takes whole seconds in UTC; rounding up means a schedule never fires before its time. */
@@ -27,17 +29,6 @@ export function atExpression(at: number): string {
  */
 export function timerBody(timer: ScheduledTimer): string {
   return JSON.stringify({ ...timerMessage(timer), nonce: randomUUID() });
-}
-
-/** The timer id a schedule's input carries, to tell "already scheduled" from "replace it". */
-export function timerIdOfBody(body: string | undefined): string | undefined {
-  if (!body) return undefined;
-  try {
-    const parsed = JSON.parse(body) as { timer?: { timerId?: unknown } };
-    return typeof parsed.timer?.timerId === "string" ? parsed.timer.timerId : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** What waits in the standard delay queue: the timer itself, so the relay can build the message when due. */

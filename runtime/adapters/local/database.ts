@@ -2,7 +2,7 @@ import { Database, SQLiteError } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DurableError, StoreUnavailableError } from "../../core/errors.ts";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
+import { SCHEMA_SQL, SCHEMA_VERSION, TIMERS_BY_ID_MIGRATION } from "./schema.ts";
 
 export interface LocalDbOptions {
   /** How long a writer waits for another process's write transaction before giving up. */
@@ -97,9 +97,19 @@ export class LocalDb {
         );
       }
       if (version === SCHEMA_VERSION && this.hasTables()) return;
+      // Decided by the table's shape rather than by `version`, so a file of any older schema that
+      // still keys timers by name is rebuilt, and a fresh one (no table yet) is left to SCHEMA_SQL.
+      if (this.timersKeyedByName()) this.sqlite.run(TIMERS_BY_ID_MIGRATION);
       this.sqlite.run(SCHEMA_SQL);
       this.sqlite.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
+  }
+
+  private timersKeyedByName(): boolean {
+    const keys = this.sqlite
+      .query<{ name: string }, []>("SELECT name FROM pragma_table_info('timers') WHERE pk > 0")
+      .all();
+    return keys.some((key) => key.name === "name");
   }
 
   private hasTables(): boolean {

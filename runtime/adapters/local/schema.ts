@@ -2,7 +2,7 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
@@ -90,13 +90,15 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS dead_letters_actor ON dead_letters (actor_id, seq);
 
+-- One row per timer id, never per name: relays of consecutive turns can land in any order, and a
+-- late one keyed by name would overwrite the timer that replaced it (the turn filters stale fires).
 CREATE TABLE IF NOT EXISTS timers (
   actor_id   TEXT NOT NULL,
+  timer_id   TEXT NOT NULL,
   name       TEXT NOT NULL,
   actor_type TEXT NOT NULL,
-  timer_id   TEXT NOT NULL,
   at         INTEGER NOT NULL,
-  PRIMARY KEY (actor_id, name)
+  PRIMARY KEY (actor_id, timer_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS timers_due ON timers (at);
 
@@ -108,4 +110,25 @@ CREATE TABLE IF NOT EXISTS signals (
   detail TEXT NOT NULL,
   at     INTEGER NOT NULL
 ) STRICT;
+`;
+
+/**
+ * Schema 1 keyed timers by (actor_id, name). SQLite cannot change a primary key in place, so the
+ * table is rebuilt with its rows copied: dropping them instead would lose every pending timer, since
+ * the actor records still hold those ids and no outbox is left to schedule them again. SCHEMA_SQL
+ * recreates the `timers_due` index afterwards (DROP TABLE took the old one with it).
+ */
+export const TIMERS_BY_ID_MIGRATION = `
+CREATE TABLE timers_by_id (
+  actor_id   TEXT NOT NULL,
+  timer_id   TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  PRIMARY KEY (actor_id, timer_id)
+) STRICT;
+INSERT OR IGNORE INTO timers_by_id (actor_id, timer_id, name, actor_type, at)
+  SELECT actor_id, timer_id, name, actor_type, at FROM timers;
+DROP TABLE timers;
+ALTER TABLE timers_by_id RENAME TO timers;
 `;

@@ -14,8 +14,9 @@ interface TimerRow {
 }
 
 /**
- * Timers as rows keyed by (actor, name). Firing moves a due row into the actor's queue in one
- * transaction, so a timer is never both lost and removed; a crash before the commit fires it again.
+ * Timers as rows keyed by (actor, timer id), so no relay, however late, can overwrite another
+ * timer. Firing moves a due row into the actor's queue in one transaction, so a timer is never both
+ * lost and removed; a crash before the commit fires it again.
  */
 export class LocalTimerScheduler implements TimerScheduler {
   constructor(
@@ -27,23 +28,24 @@ export class LocalTimerScheduler implements TimerScheduler {
   async schedule(timers: readonly ScheduledTimer[]): Promise<void> {
     if (timers.length === 0) return;
     this.db.write(() => {
-      const upsert = this.db.sqlite.query(
-        `INSERT INTO timers (actor_id, name, actor_type, timer_id, at) VALUES ($actorId, $name, $actorType, $timerId, $at)
-         ON CONFLICT (actor_id, name) DO UPDATE SET actor_type = excluded.actor_type, timer_id = excluded.timer_id, at = excluded.at`,
+      // A timer id's name and time never change, so scheduling a pending id again (a replayed
+      // relay) has nothing to update.
+      const insert = this.db.sqlite.query(
+        `INSERT INTO timers (actor_id, timer_id, name, actor_type, at) VALUES ($actorId, $timerId, $name, $actorType, $at)
+         ON CONFLICT (actor_id, timer_id) DO NOTHING`,
       );
-      for (const timer of timers) upsert.run({ ...timer });
+      for (const timer of timers) insert.run({ ...timer });
     });
   }
 
-  /** Matches the timer id too: replaying an old cancel must not remove the timer that replaced it. */
+  /** Removes exactly the given ids: replaying an old cancel never touches the timer that replaced it. */
   async cancel(timers: readonly { actorId: string; name: string; timerId: string }[]): Promise<void> {
     if (timers.length === 0) return;
     this.db.write(() => {
       const remove = this.db.sqlite.query(
-        "DELETE FROM timers WHERE actor_id = $actorId AND name = $name AND timer_id = $timerId",
+        "DELETE FROM timers WHERE actor_id = $actorId AND timer_id = $timerId",
       );
-      for (const timer of timers)
-        remove.run({ actorId: timer.actorId, name: timer.name, timerId: timer.timerId });
+      for (const timer of timers) remove.run({ actorId: timer.actorId, timerId: timer.timerId });
     });
   }
 
@@ -55,16 +57,16 @@ export class LocalTimerScheduler implements TimerScheduler {
     return this.db.write(() => {
       const rows = this.db.sqlite
         .query<TimerRow, { now: number }>(
-          "SELECT actor_id, name, actor_type, timer_id, at FROM timers WHERE at <= $now ORDER BY at, actor_id, name",
+          "SELECT actor_id, name, actor_type, timer_id, at FROM timers WHERE at <= $now ORDER BY at, actor_id, name, timer_id",
         )
         .all({ now });
       if (rows.length === 0) return [];
       const messages = rows.map((row) => timerMessage(toScheduled(row)));
       this.queue.enqueueWithin(messages);
       const remove = this.db.sqlite.query(
-        "DELETE FROM timers WHERE actor_id = $actorId AND name = $name AND timer_id = $timerId",
+        "DELETE FROM timers WHERE actor_id = $actorId AND timer_id = $timerId",
       );
-      for (const row of rows) remove.run({ actorId: row.actor_id, name: row.name, timerId: row.timer_id });
+      for (const row of rows) remove.run({ actorId: row.actor_id, timerId: row.timer_id });
       return messages;
     });
   }
@@ -75,12 +77,15 @@ export class LocalTimerScheduler implements TimerScheduler {
     return row?.at ?? null;
   }
 
-  /** Pending timers, soonest first (the dev server's timer view). */
+  /**
+   * Pending timers, soonest first (the dev server's timer view). Until its cancel is relayed, a
+   * replaced timer id shows here too; the actor record's timers say which ids are current.
+   */
   async pending(actorId?: string): Promise<ScheduledTimer[]> {
     const rows = this.db.sqlite
       .query<TimerRow, { actorId: string | null }>(
         `SELECT actor_id, name, actor_type, timer_id, at FROM timers
-         WHERE $actorId IS NULL OR actor_id = $actorId ORDER BY at, actor_id, name`,
+         WHERE $actorId IS NULL OR actor_id = $actorId ORDER BY at, actor_id, name, timer_id`,
       )
       .all({ actorId: actorId ?? null });
     return rows.map(toScheduled);
