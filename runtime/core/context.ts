@@ -42,10 +42,17 @@ export function createContext(init: ContextInit): ContextHandle {
   let seq = 0;
   // Ids derive from the message id, so a retried turn produces the same ids and receivers dedupe them.
   const nextId = (what: string) => `${message.id}:${what}${seq++}`;
+  let inStep: string | undefined;
   const guard = (what: string) => {
     if (closed)
       throw new InvalidInputError(`ctx.${what} was called after the handler returned`, {
         hint: "await every promise inside the handler",
+      });
+    // A recorded step is not re-run on replay, so an effect made inside it would be lost (and a
+    // call inside it would shift the ids of later calls): effects belong after the step.
+    if (inStep !== undefined)
+      throw new InvalidInputError(`ctx.${what} was called inside ctx.step("${inStep}")`, {
+        hint: "return what you need from the step and make the effect after it",
       });
   };
   let stepCache: Map<string, StepRecord> | undefined;
@@ -166,10 +173,16 @@ export function createContext(init: ContextInit): ContextHandle {
       stepCache ??= await init.steps.list(actorId, message.id);
       const recorded = stepCache.get(key);
       if (recorded) return recorded.result as T;
-      const result = await fn({
-        idempotencyKey: `${actorId}:${message.id}:${key}`,
-        attempt: message.receiveCount ?? 1,
-      });
+      inStep = name;
+      let result: T;
+      try {
+        result = await fn({
+          idempotencyKey: `${actorId}:${message.id}:${key}`,
+          attempt: message.receiveCount ?? 1,
+        });
+      } finally {
+        inStep = undefined;
+      }
       assertJson(result === undefined ? null : result, `step "${name}" result`);
       const winner = await init.steps.record(actorId, message.id, {
         key,

@@ -102,6 +102,29 @@ describe("workflow steps", () => {
   });
 });
 
+describe("effects inside a step", () => {
+  const sneaky = actor("sneaky", {
+    state: () => ({}),
+    handlers: {
+      async run(ctx) {
+        await ctx.step("charge", () => {
+          ctx.send("sneaky-2", "run");
+          return 1;
+        });
+      },
+    },
+  });
+
+  test("are refused, because a replayed step would skip them", async () => {
+    fabric = createTestFabric({ actors: [sneaky] });
+    await expect(fabric.invoke({ actorId: "sneaky-1", handler: "run" })).rejects.toThrow(
+      'ctx.send was called inside ctx.step("charge")',
+    );
+    await fabric.drain();
+    expect(await fabric.state("sneaky-2")).toBeNull();
+  });
+});
+
 describe("poison messages", () => {
   test("after max receives the message is dead-lettered, the actor parked, and later messages wait", async () => {
     fabric = createTestFabric({ actors: [poison], maxReceives: 5 });
