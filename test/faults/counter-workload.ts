@@ -54,6 +54,7 @@ export interface WorkloadResult {
   phantom: string[];
   linearizable: CheckResult<CounterInput, CounterOutput>;
   latenciesMs: number[];
+  latenciesByWorker: Map<string, number[]>;
 }
 
 /** Runs the workers against one counter, concurrently, and accounts for every increment. */
@@ -64,6 +65,7 @@ export async function runCounterWorkload(options: WorkloadOptions): Promise<Work
   const ambiguous: string[] = [];
   const errors = new Map<string, number>();
   const latenciesMs: number[] = [];
+  const latenciesByWorker = new Map<string, number[]>(workers.map((w) => [w.name, []]));
   const countError = (error: unknown) => {
     const code = error instanceof DurableError ? error.code : error instanceof Error ? error.name : "unknown";
     errors.set(code, (errors.get(code) ?? 0) + 1);
@@ -97,6 +99,7 @@ export async function runCounterWorkload(options: WorkloadOptions): Promise<Work
           if (!read) ambiguous.push(tag);
         }
         latenciesMs.push(performance.now() - started);
+        latenciesByWorker.get(worker.name)?.push(performance.now() - started);
       }
     }),
   );
@@ -118,6 +121,7 @@ export async function runCounterWorkload(options: WorkloadOptions): Promise<Work
     phantom: [...seen.keys()].filter((tag) => !sent.has(tag)),
     linearizable: checkLinearizable(counterModel(), recorder.ops, { budgetMs: 60_000 }),
     latenciesMs,
+    latenciesByWorker,
   };
 }
 

@@ -19,12 +19,17 @@ export interface PortObserver {
 export class InFlight {
   readonly byOp = new Map<OpKind, number>();
   total = 0;
-  started = 0;
+  /** Every call started, in order. */
+  readonly log: OpKind[] = [];
+
+  get started(): number {
+    return this.log.length;
+  }
 
   begin(op: OpKind): void {
     this.byOp.set(op, (this.byOp.get(op) ?? 0) + 1);
     this.total++;
-    this.started++;
+    this.log.push(op);
   }
 
   end(op: OpKind): void {

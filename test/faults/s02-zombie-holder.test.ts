@@ -5,7 +5,9 @@ import { BACKENDS, openEnvironment } from "./backends.ts";
 import { sleep } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { deferred, freshId } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 2. A takes the lease (200 ms), runs its handler (a state change and an outgoing message)

@@ -5,7 +5,9 @@ import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { ManualClock } from "../../runtime/testing/manual-clock.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { freshId } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 3. One message id delivered three times: twice inside SQS's 5-minute deduplication

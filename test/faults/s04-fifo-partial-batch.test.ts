@@ -6,7 +6,9 @@ import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { freshId, lambdaContext } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 4. One batch [A1, A2, B1, A3, B2] in which A2 fails: A1 and B's messages are done, A2

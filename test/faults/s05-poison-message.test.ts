@@ -3,7 +3,9 @@ import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { freshId, settleQueue } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 5. A message that always fails, followed by two good ones, on a queue with max receives

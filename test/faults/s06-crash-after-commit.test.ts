@@ -4,7 +4,9 @@ import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId, settleQueue } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 6. A sender forwards each message it applies to a sink through its outbox, while the

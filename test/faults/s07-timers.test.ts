@@ -5,7 +5,9 @@ import { timerMessage } from "../../runtime/core/timer-message.ts";
 import { ManualClock } from "../../runtime/testing/manual-clock.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { freshId } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 7. Timers fired early, twice, late, and racing a cancel. The clock port moves time; on

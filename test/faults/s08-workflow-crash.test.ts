@@ -4,7 +4,9 @@ import type { StepRecord } from "../../runtime/ports/step-store.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 8. A three-step workflow (reserve, charge, ship) crashed at every point in turn: after

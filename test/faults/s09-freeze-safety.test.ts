@@ -6,7 +6,9 @@ import { actor } from "../../runtime/core/actor.ts";
 import { BACKENDS, type BackendKind, type Environment, openEnvironment, type Worker } from "./backends.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId, lambdaContext } from "./scenario-kit.ts";
-import { recordRun } from "./tally.ts";
+import { recordRun, scenarioFile } from "./tally.ts";
+
+scenarioFile(import.meta.path);
 
 /*
  * Scenario 9. Lambda freezes the process the moment the handler's promise settles: anything still

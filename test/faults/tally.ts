@@ -1,7 +1,12 @@
+import { afterAll } from "bun:test";
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
+
 /**
- * The run's score, kept across test files (bun test shares modules between files of one run).
- * Every scenario run records what it measured before it asserts, so a failing run is counted too;
- * summary.test.ts, which sorts after the scenario files, prints the one summary line.
+ * The run's score, kept across test files (bun test shares modules between the files of one run).
+ * Every scenario run records what it measured before it asserts, so a failing run is counted too.
+ * bun runs files in no fixed order and has no end-of-run hook, so each scenario file reports when
+ * it is done, and the last one to finish prints the one summary line.
  */
 export type BackendKind = "local" | "aws";
 
@@ -50,4 +55,27 @@ export function totals(): RunCounts & { scenarios: number; runs: string[] } {
 export function summaryLine(): string {
   const t = totals();
   return `faults: ${t.scenarios} scenarios, ${t.operations} operations, ${t.lost} lost, ${t.duplicated} duplicated, ${t.violations} linearizability violations`;
+}
+
+const SCENARIO_FILE = /^s\d\d-[a-z0-9-]+\.test\.ts$/;
+const finished = new Set<string>();
+let printed = false;
+
+/**
+ * Call once at the top of each scenario file. Once every scenario file of this directory has
+ * finished in this process (test/faults alone, or the whole suite), prints the summary line and
+ * fails the run if anything was lost, duplicated or not linearizable.
+ */
+export function scenarioFile(path: string): void {
+  afterAll(() => {
+    finished.add(basename(path));
+    const all = readdirSync(import.meta.dir).filter((name) => SCENARIO_FILE.test(name));
+    if (printed || !all.every((name) => finished.has(name))) return;
+    printed = true;
+    console.log(summaryLine());
+    const t = totals();
+    if (t.lost + t.duplicated + t.violations > 0) {
+      throw new Error(`fault scenarios failed their guarantees: ${summaryLine()}`);
+    }
+  });
 }
