@@ -49,11 +49,15 @@ export async function relayOutbox(
   const live = schedules.filter((timer) => !cancelled.has(timer.timerId));
   // Cancels first, so a pending old timer id is gone before its replacement is scheduled.
   if (cancels.length > 0) await ports.timers.cancel(cancels);
-  await Promise.all([
+  // Settled, not raced: a Lambda freezes once its handler settles, so one failing destination must
+  // not leave another's request running.
+  const results = await Promise.allSettled([
     sends.length > 0 ? ports.queue.send(sends) : undefined,
     live.length > 0 ? ports.timers.schedule(live) : undefined,
     signals.length > 0 ? ports.signals.publish(signals) : undefined,
   ]);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
   await ports.store.clearOutbox(actorId, version);
 }
 

@@ -64,11 +64,7 @@ export class SchedulerTimers implements TimerScheduler {
       else if (this.options.delayQueueUrl && wait < DEFAULTS.delayQueueMaxSeconds * 1000) near.push(timer);
       else far.push(timer);
     }
-    await Promise.all([
-      this.sendDue(due),
-      this.sendNear(near, now),
-      pool(far, (timer) => this.create(timer)),
-    ]);
+    await settleAll([this.sendDue(due), this.sendNear(near, now), pool(far, (timer) => this.create(timer))]);
   }
 
   async cancel(timers: readonly { actorId: string; name: string; timerId: string }[]): Promise<void> {
@@ -175,11 +171,27 @@ export class SchedulerTimers implements TimerScheduler {
 /** Runs `fn` over items with bounded concurrency (Scheduler's API rate is per account). */
 async function pool<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  await settleAll(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+/**
+ * Waits for every request, then throws the first failure: a Lambda freezes as soon as its handler
+ * settles, so a failure must not leave sibling requests running.
+ */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
 }
