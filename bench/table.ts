@@ -1,5 +1,6 @@
 /** The printed summary: plain aligned text, readable in a terminal and in a CI log. */
 import type { AwsBenchResults } from "./aws-bench.ts";
+import type { InvokeSummary } from "./invoke-stats.ts";
 import type { LocalBenchResults } from "./local-bench.ts";
 import type { Target } from "./report.ts";
 
@@ -28,6 +29,8 @@ export function awsTable(r: AwsBenchResults, latencyMs: number, concurrency: num
   const d = r.durable;
   const b = r.baseline;
   const perMsg = (units: number): number => units / 10;
+  // What an invoke would take if DynamoDB answered every request in exactly `latencyMs`.
+  const model = (s: InvokeSummary): number => s.meanMs - s.storageMs + s.roundTrips * latencyMs;
   return formatTable([
     [`AWS path: DynamoDB Local + ${latencyMs} ms per request`, "durable", "baseline", "ratio"],
     [
@@ -49,6 +52,12 @@ export function awsTable(r: AwsBenchResults, latencyMs: number, concurrency: num
       `${f(d.hot.storageMs)}/${f(d.hot.meanMs - d.hot.storageMs)}`,
       `${f(b.hot.storageMs)}/${f(b.hot.meanMs - b.hot.storageMs)}`,
       "",
+    ],
+    [
+      `sync, 1 hot actor: handler ms + round trips x ${latencyMs} ms (latency model)`,
+      f(model(d.hot)),
+      f(model(b.hot)),
+      ratio(model(d.hot), model(b.hot)),
     ],
     [
       `sync, ${actors} actors x ${concurrency} instances: requests / round trips`,
