@@ -101,6 +101,7 @@ export class Fabric implements Invoker {
       input,
       kind: request.mode === "async" ? "send" : "call",
       sentAt: this.ports.clock.now(),
+      transient: request.mode !== "async" && request.messageId === undefined,
     };
   }
 

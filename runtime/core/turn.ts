@@ -108,7 +108,7 @@ export async function runTurn(
       owner,
       leaseMs: settings.leaseMs,
       waitMs: settings.leaseWaitMs,
-      messageIds: messages.map((m) => m.id),
+      messageIds: messages.filter((m) => !m.transient).map((m) => m.id),
     });
     leaseWaitMs += waitedMs;
     epoch = lease.epoch;
@@ -291,7 +291,7 @@ async function applyMessages(
       draft.state = state;
       draft.timers = handle.timers;
       draft.outbox.push(...handle.outbox);
-      draft.markers.push({ messageId: message.id, result: value });
+      if (!message.transient) draft.markers.push({ messageId: message.id, result: value });
       draft.changed = true;
     } catch (cause) {
       handle.close();

@@ -24,6 +24,11 @@ export interface ActorMessage {
   receiveCount?: number | undefined;
   /** Milliseconds since the epoch when the message was first sent. */
   sentAt?: number | undefined;
+  /**
+   * The id was generated for this one sync call, so nothing can deliver it again: the turn keeps
+   * no processed marker for it (one item less to read and write). Callers that retry pass an id.
+   */
+  transient?: boolean | undefined;
 }
 
 export interface TimerRecord {
