@@ -4,7 +4,6 @@ import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
-import { followStageTurns } from "../stage-logs.ts";
 import { readStageOutputs } from "../stage-target.ts";
 import { formatTurn } from "../turn-format.ts";
 import { followTurnLog } from "../turn-log.ts";
@@ -33,6 +32,8 @@ export async function runLogs(args: LogsArgs, ctx: CliContext): Promise<void> {
     return;
   }
   const stage = readStageOutputs(project, args.stage);
+  // Loaded only for stages: the CloudWatch Logs client is large, and `durable dev` never needs it.
+  const { followStageTurns } = await import("../stage-logs.ts");
   out.target(`stage ${stage.stage} (${stage.region}): /aws/lambda/${stage.functionName}; Ctrl-C to stop`);
   await followStageTurns(
     {
