@@ -21,7 +21,6 @@ import { fauxqs } from "../support/fauxqs.ts";
 import { type FaultErrors, FaultInjector, type FaultRule } from "./fault-injector.ts";
 import { InFlight, type PortObserver, wrapPorts } from "./port-faults.ts";
 import { installSdkFaults, instrumentSend, SdkCalls, sdkErrors } from "./sdk-faults.ts";
-import { rngFor } from "./seed.ts";
 import type { BackendKind } from "./tally.ts";
 
 export type { BackendKind } from "./tally.ts";
@@ -207,8 +206,8 @@ interface Injectors {
 
 function makeInjectors(w: WorkerOptions, errors: FaultErrors): Injectors {
   return {
-    faults: new FaultInjector(rngFor(`${w.name}/faults`), w.faults ?? [], errors),
-    crashes: new FaultInjector(rngFor(`${w.name}/crashes`), w.portFaults ?? [], portErrors),
+    faults: new FaultInjector(`${w.name}/faults`, w.faults ?? [], errors),
+    crashes: new FaultInjector(`${w.name}/crashes`, w.portFaults ?? [], portErrors),
   };
 }
 
@@ -226,6 +225,7 @@ function assemble(
     injectors: kind === "local" ? [faults, crashes] : [crashes],
     observer: w.observer,
     inFlight,
+    sendReportedBelow: kind === "aws",
   });
   const fabric = new Fabric({ ports, actors: w.actors, owner: w.name, ...w.fabric });
   return { name: w.name, fabric, ports, raw, faults, crashes, inFlight, sdk };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { rngFor } from "./seed.ts";
 
 /**
  * What a call does, in the runtime's terms, whichever layer it is seen at: a port method on the
@@ -97,20 +98,23 @@ export interface CallScope {
 export const callScope = new AsyncLocalStorage<CallScope>();
 
 /**
- * Decides, from a seeded stream, which calls to delay, stall, fail before sending, fail after
- * succeeding or throttle. Counts what it did, so a scenario can check it ran the faults it meant to.
+ * Decides, from seeded streams, which calls to delay, stall, fail before sending, fail after
+ * succeeding or throttle. Each kind of call draws from its own stream, so a worker that polls a
+ * lease more or less often (timing) does not shift the decisions about its commits. Counts what it
+ * did, so a scenario can check it ran the faults it meant to.
  */
 export class FaultInjector {
   readonly events: FaultEvent[] = [];
   readonly counts: Record<FaultKind, number> = { pause: 0, error: 0, ambiguous: 0, throttle: 0 };
   #fired = new Map<FaultRule, number>();
+  #streams = new Map<OpKind, () => number>();
   #enabled = true;
 
   constructor(
-    private readonly rng: () => number,
+    /** Names this injector's streams: the same label and seed give the same decisions. */
+    private readonly label: string,
     private readonly rules: readonly FaultRule[],
     private readonly errors: FaultErrors,
-    private readonly onFault?: (event: FaultEvent) => void,
   ) {}
 
   /** Turns faults off (setup and final reads should not be disturbed). */
@@ -118,30 +122,22 @@ export class FaultInjector {
     this.#enabled = on;
   }
 
-  /** Wraps one call: faults before it, the call, faults after it. */
-  async around<T>(call: CallInfo, run: () => Promise<T>): Promise<T> {
-    await this.before(call);
-    const result = await run();
-    this.after(call);
-    return result;
-  }
-
   async before(call: CallInfo): Promise<void> {
     if (!this.#enabled) return;
     for (const rule of this.#matching(call)) {
-      if (rule.latencyMs && this.#roll(rule, 1)) {
+      if (rule.latencyMs && this.#roll(call.op, rule, 1)) {
         const [min, max] = rule.latencyMs;
-        await sleep(min + this.rng() * (max - min));
+        await sleep(min + this.#stream(call.op)() * (max - min));
       }
-      if (rule.pause && this.#roll(rule, rule.pause.rate)) {
+      if (rule.pause && this.#roll(call.op, rule, rule.pause.rate)) {
         this.#note("pause", call.op);
         await Promise.all([sleep(rule.pause.ms), rule.pause.until?.()]);
       }
-      if (rule.throttle !== undefined && this.#roll(rule, rule.throttle)) {
+      if (rule.throttle !== undefined && this.#roll(call.op, rule, rule.throttle)) {
         this.#note("throttle", call.op);
         throw mark(this.errors.throttle(call.op), "throttle");
       }
-      if (rule.errorBefore !== undefined && this.#roll(rule, rule.errorBefore)) {
+      if (rule.errorBefore !== undefined && this.#roll(call.op, rule, rule.errorBefore)) {
         this.#note("error", call.op);
         throw mark(this.errors.before(call.op), "error");
       }
@@ -151,7 +147,7 @@ export class FaultInjector {
   after(call: CallInfo): void {
     if (!this.#enabled) return;
     for (const rule of this.#matching(call)) {
-      if (rule.ambiguousAfter !== undefined && this.#roll(rule, rule.ambiguousAfter)) {
+      if (rule.ambiguousAfter !== undefined && this.#roll(call.op, rule, rule.ambiguousAfter)) {
         this.#note("ambiguous", call.op);
         throw mark(this.errors.ambiguous(call.op), "ambiguous");
       }
@@ -164,9 +160,18 @@ export class FaultInjector {
     );
   }
 
+  #stream(op: OpKind): () => number {
+    let stream = this.#streams.get(op);
+    if (!stream) {
+      stream = rngFor(`${this.label}/${op}`);
+      this.#streams.set(op, stream);
+    }
+    return stream;
+  }
+
   /** Draws for every rule and rate, even over the limit, so later decisions do not shift. */
-  #roll(rule: FaultRule, rate: number): boolean {
-    const hit = this.rng() < rate;
+  #roll(op: OpKind, rule: FaultRule, rate: number): boolean {
+    const hit = this.#stream(op)() < rate;
     if (!hit) return false;
     const fired = this.#fired.get(rule) ?? 0;
     if (rule.limit !== undefined && fired >= rule.limit) return false;
@@ -176,9 +181,7 @@ export class FaultInjector {
 
   #note(kind: FaultKind, op: OpKind): void {
     this.counts[kind]++;
-    const event = { kind, op, at: performance.now() };
-    this.events.push(event);
-    this.onFault?.(event);
+    this.events.push({ kind, op, at: performance.now() });
   }
 }
 

@@ -27,7 +27,9 @@ export class FencingLedger implements PortObserver {
   }
 
   commitSending(commit: TurnCommit): void {
-    // The last call wins: a deeper layer (SDK middleware) reports again after its own pause.
+    // The first attempt sent is the one that writes: the SDK's retry of a commit whose reply was lost
+    // carries the same ClientRequestToken and is answered with that first outcome.
+    if (this.#staleAtSend.has(commit)) return;
     this.#staleAtSend.set(commit, (this.#maxEpoch.get(commit.lease.actorId) ?? 0) > commit.lease.epoch);
   }
 

@@ -9,7 +9,7 @@ import { appliedDespiteError, callScope, type FaultInjector, type OpKind } from 
 /** What the wrapped ports report to a scenario: leases granted and commits sent and settled. */
 export interface PortObserver {
   acquired?(lease: Lease): void;
-  /** Right before a commit leaves, after every injected delay (may be called again by a deeper layer). */
+  /** Right before a commit leaves, after every injected delay (once per attempt that is sent). */
   commitSending?(commit: TurnCommit): void;
   /** `applied` is true when the commit returned, or failed only after it had landed. */
   committed?(commit: TurnCommit, outcome: { applied: boolean; error?: unknown }): void;
@@ -51,6 +51,8 @@ export interface WrapOptions {
   injectors?: readonly FaultInjector[];
   observer?: PortObserver | undefined;
   inFlight?: InFlight | undefined;
+  /** The layer below (SDK middleware) reports when a request leaves, after its own faults. */
+  sendReportedBelow?: boolean;
 }
 
 type Around = <T>(
@@ -72,7 +74,7 @@ export function wrapPorts(ports: FabricPorts, options: WrapOptions): FabricPorts
     try {
       return await callScope.run({ op, args, beforeSend: sending }, async () => {
         for (const injector of injectors) await injector.before({ op, args });
-        sending?.();
+        if (!options.sendReportedBelow) sending?.();
         const result = await run();
         for (const injector of injectors) injector.after({ op, args });
         return result;

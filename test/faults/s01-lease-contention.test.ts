@@ -3,7 +3,7 @@ import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { describeCheck, percentile, runCounterWorkload, tallyCounter } from "./counter-workload.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
-import { rngFor } from "./seed.ts";
+import { freshId } from "./scenario-kit.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
     test(`[${backend}] 8 workers × ${SCALE[backend]} increments with 500 ms stalls, ambiguous commits and throttling: nothing lost or doubled, linearizable, stale holders fenced`, async () => {
       const env = await openEnvironment(backend, { label: "s01" });
       const ledger = new FencingLedger();
-      const actorId = `contended-${backend}-${Math.floor(rngFor("s01/id")() * 1e9)}`;
+      const actorId = freshId(`contended-${backend}`);
       try {
         const workers: Worker[] = [];
         for (let w = 0; w < 8; w++) {

@@ -46,44 +46,47 @@ export function installSdkFaults<I extends object, O extends MetadataBearer>(
 ): void {
   const { service, injector, calls, inFlight } = options;
   const name = `durableFaults-${service}`;
-  if (options.layer === "wire") {
-    // Per attempt: only faults, no counting (a retried command is still one call).
-    client.middlewareStack.add(
-      (next, context: HandlerExecutionContext) => async (args) => {
-        const call = {
-          op: callScope.getStore()?.op ?? "other",
-          args: args.input,
-          command: context.commandName,
-        };
-        await injector?.before(call);
-        const output = await next(args);
-        injector?.after(call);
-        return output;
-      },
-      { step: "finalizeRequest", priority: "low", name: `${name}-wire` },
-    );
-    return;
-  }
+  // Counting wraps everything else: one call per command, however many attempts it takes.
   client.middlewareStack.add(
     (next, context: HandlerExecutionContext) => async (args) => {
-      const scope = callScope.getStore();
-      const op: OpKind = scope?.op ?? "other";
-      const command = context.commandName ?? "unknown";
-      const call = { op, args: args.input, command };
-      calls?.calls.push({ service, command, op });
+      const op: OpKind = callScope.getStore()?.op ?? "other";
+      calls?.calls.push({ service, command: context.commandName ?? "unknown", op });
       inFlight?.begin(op);
       try {
-        await injector?.before(call);
-        scope?.beforeSend?.();
-        const output = await next(args);
-        injector?.after(call);
-        return output;
+        return await next(args);
       } finally {
         inFlight?.end(op);
       }
     },
-    { step: "initialize", priority: "high", name },
+    { step: "initialize", priority: "high", name: `${name}-calls` },
   );
+  const faulted = async <A extends { input: I }, R>(
+    args: A,
+    context: HandlerExecutionContext,
+    next: (args: A) => Promise<R>,
+  ): Promise<R> => {
+    const scope = callScope.getStore();
+    const call = { op: scope?.op ?? "other", args: args.input, command: context.commandName };
+    await injector?.before(call);
+    // The request leaves now, after any stall: the moment a stale-lease check must look at.
+    scope?.beforeSend?.();
+    const output = await next(args);
+    injector?.after(call);
+    return output;
+  };
+  if (options.layer === "wire") {
+    client.middlewareStack.add((next, context) => (args) => faulted(args, context, next), {
+      step: "finalizeRequest",
+      priority: "low",
+      name: `${name}-wire`,
+    });
+  } else {
+    client.middlewareStack.add((next, context) => (args) => faulted(args, context, next), {
+      step: "initialize",
+      priority: "low",
+      name: `${name}-client`,
+    });
+  }
 }
 
 /**
