@@ -30,7 +30,7 @@ const picky = actor("picky", {
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] poison message`, () => {
-    test(`[${backend}] a message failing ${MAX_RECEIVES} times reaches the DLQ, parks and reports the actor, and nothing behind it is applied out of order`, async () => {
+    test(`[${backend}] a message failing ${MAX_RECEIVES} times reaches the DLQ, parks and reports the actor, and nothing behind it is applied while it fails or the actor is parked`, async () => {
       const env = await openEnvironment(backend, { label: "s05", maxReceives: MAX_RECEIVES });
       try {
         const w = await env.worker({ name: `s05-${backend}`, actors: [picky] });
@@ -98,3 +98,16 @@ function isInOrder(list: readonly string[], order: readonly string[]): boolean {
   const positions = list.map((tag) => order.indexOf(tag));
   return positions.every((p, i) => p >= 0 && (i === 0 || p > (positions[i - 1] ?? -1)));
 }
+
+/*
+ * Found, not fixed (a design decision, not a one-line change): messages delivered in the same batch
+ * as a poison message are skipped, yet each skip uses up one of their receives, so they are
+ * dead-lettered with it although they never failed. Locally, messages that arrive later wait behind
+ * the parked actor and run as soon as it is unparked, ahead of those innocent dead letters (the
+ * [local] run above shows "fourth" applied while "second" and "third" sit in the DLQ). Fix options:
+ * a queue `release` that returns a skipped message without counting the receive, or an unpark that
+ * redrives the actor's dead letters first.
+ */
+test.todo(
+  "[local] messages skipped behind a poison message wait for the unpark instead of following it into the DLQ",
+);
