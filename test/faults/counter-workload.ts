@@ -39,6 +39,11 @@ export interface WorkloadOptions {
    * otherwise a failed op is left ambiguous.
    */
   retrySameId?: { attempts: number };
+  /**
+   * Every nth op passes no message id: a sync call the fabric generates an id for keeps no
+   * processed marker, so only the commit's own fencing (and the SDK's idempotent retry) guard it.
+   */
+  generatedIdEvery?: number;
 }
 
 export interface WorkloadResult {
@@ -70,7 +75,12 @@ export async function runCounterWorkload(options: WorkloadOptions): Promise<Work
     const code = error instanceof DurableError ? error.code : error instanceof Error ? error.name : "unknown";
     errors.set(code, (errors.get(code) ?? 0) + 1);
   };
-  const invoke = async (worker: Worker, handler: "increment" | "get", messageId: string, tag: string) => {
+  const invoke = async (
+    worker: Worker,
+    handler: "increment" | "get",
+    messageId: string | undefined,
+    tag: string,
+  ) => {
     const response = await worker.fabric.invoke({ actorId, handler, input: { tag }, messageId });
     return (response.result as { count: number }).count;
   };
@@ -80,7 +90,11 @@ export async function runCounterWorkload(options: WorkloadOptions): Promise<Work
         const tag = `${worker.name}:${i}`;
         const read = readEvery > 0 && i % readEvery === readEvery - 1;
         const input: CounterInput = read ? { op: "read" } : { op: "increment", by: 1 };
-        const messageId = newMessageId();
+        const generated =
+          !options.retrySameId &&
+          options.generatedIdEvery !== undefined &&
+          i % options.generatedIdEvery === 0;
+        const messageId = generated ? undefined : newMessageId();
         const started = performance.now();
         try {
           await recorder.record(worker.name, actorId, input, async () => {

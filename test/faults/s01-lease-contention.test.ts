@@ -15,8 +15,9 @@ scenarioFile(import.meta.path);
  * know), reads and lease calls are throttled or fail now and then, and every call gets a little
  * jitter. On aws half the workers take the faults outside the SDK's retries (the adapter sees
  * them) and half inside (the SDK retries throttling, and a commit whose reply was lost is retried
- * with the same ClientRequestToken). DynamoDB Local answers a turn in tens of ms on two busy
- * cores, so the aws run is scaled from 8×200 to 8×50 increments.
+ * with the same ClientRequestToken). A third of the calls pass no message id, so they keep no
+ * processed marker and only fencing (and that token) protects them. DynamoDB Local answers a turn
+ * in tens of ms on two busy cores, so the aws run is scaled from 8×200 to 8×50 increments.
  */
 const LEASE_MS = 200;
 const SCALE = { local: 200, aws: 50 } as const;
