@@ -73,8 +73,24 @@ describe("the core fabric on the aws ports", () => {
     const first = await fabric.invoke({ actorId, handler: "increment", input: { by: 2 } });
     expect(first).toMatchObject({ result: { count: 2 }, version: 1 });
     dynamoLog.clear();
+    // No id given: nothing can redeliver this call, so no marker is read (a plain GetItem).
     const second = await fabric.invoke({ actorId, handler: "increment", input: { by: 3 } });
     expect(second).toMatchObject({ result: { count: 5 }, version: 2 });
+    expect([...dynamoLog.commands()].sort()).toEqual([
+      "GetItemCommand",
+      "TransactWriteItemsCommand",
+      "UpdateItemCommand",
+    ]);
+    expect(dynamoLog.sequentialRoundTrips()).toBe(2);
+    dynamoLog.clear();
+    // With an idempotency key the marker is read in the same round trip as the lease.
+    const third = await fabric.invoke({
+      actorId,
+      handler: "increment",
+      input: { by: 1 },
+      messageId: "retry-safe",
+    });
+    expect(third).toMatchObject({ result: { count: 6 }, version: 3 });
     expect([...dynamoLog.commands()].sort()).toEqual([
       "TransactGetItemsCommand",
       "TransactWriteItemsCommand",
