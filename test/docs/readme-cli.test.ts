@@ -10,8 +10,16 @@ async function help(args: string[]): Promise<string> {
   const ctx: CliContext = {
     cwd: REPO_ROOT,
     env: { NO_COLOR: "1" },
-    stdout: { write: (t) => void (out += t) },
-    stderr: { write: (t) => void (out += t) },
+    stdout: {
+      write: (t) => {
+        out += t;
+      },
+    },
+    stderr: {
+      write: (t) => {
+        out += t;
+      },
+    },
     isTTY: false,
     prompts: {
       interactive: false,

@@ -129,7 +129,6 @@ export class DynamoActorStore implements ActorStore {
   }
 
   async commit(commit: TurnCommit): Promise<void> {
-    const { lease } = commit;
     const encoded = await encodeCommit(commit, {
       compressAboveBytes: this.compressAboveBytes,
       maxStateBytes: this.limits.maxStateBytes,

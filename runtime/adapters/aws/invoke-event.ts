@@ -30,5 +30,7 @@ export type DurableInvokeResult =
   | { ok: false; error: SerializedError };
 
 export function isDurableInvokeEvent(event: unknown): event is DurableInvokeEvent {
-  return typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.invoke";
+  return (
+    typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.invoke"
+  );
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { counter } from "../actors/counter.ts";
 import { client } from "../durable/index.ts";
 import { createTestFabric, type TestFabric } from "../durable/testing.ts";
-import { counter } from "../actors/counter.ts";
 
 let fabric: TestFabric;
 beforeEach(() => {
