@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createLambdaHandler } from "../../runtime/adapters/aws/lambda.ts";
 import type { SqsRecordLike } from "../../runtime/adapters/aws/lambda-events.ts";
 import { actor } from "../../runtime/core/actor.ts";
-import { parseJson } from "../../runtime/core/json.ts";
+import { type JsonValue, parseJson } from "../../runtime/core/json.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { freshId, lambdaContext } from "./scenario-kit.ts";
@@ -96,7 +96,7 @@ for (const backend of BACKENDS) {
           codes[`text ${name}`] = await refusal(() => parseJson(text, "body"));
         for (const [i, input] of parsedBodies().entries()) {
           codes[`parsed body ${i}`] = await refusal(() =>
-            w.fabric.invoke({ actorId: good, handler: "merge", input: input as never }),
+            w.fabric.invoke({ actorId: good, handler: "merge", input: input as JsonValue }),
           );
         }
         for (const handler of ["__proto__", "constructor", "toString"]) {
@@ -110,7 +110,7 @@ for (const backend of BACKENDS) {
           actorId: good,
           actorType: "victim",
           handler,
-          input: input as never,
+          input: input as JsonValue,
           kind: "send",
         });
         const verdicts = await w.fabric.applyBatch([
@@ -175,7 +175,7 @@ async function throughLambda(w: Worker, actorId: string): Promise<Record<string,
   }
   for (const [i, input] of parsedBodies().entries()) {
     const result = await handler(
-      { type: "durable.invoke", actorId, handler: "merge", input: input as never },
+      { type: "durable.invoke", actorId, handler: "merge", input: input as JsonValue },
       lambdaContext(),
     );
     codes[`lambda body ${i}`] = result.ok ? "accepted" : result.error.code;
