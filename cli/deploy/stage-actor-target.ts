@@ -3,10 +3,10 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
 import { deduplicationId, encodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
+import { invokeMessage } from "../../runtime/core/invoke-message.ts";
 import type { InvokeRequest, InvokeResponse } from "../../runtime/core/invoker.ts";
 import { newMessageId } from "../../runtime/core/invoker.ts";
-import { assertJson } from "../../runtime/core/json.ts";
-import { assertActorId, assertAsyncPayload, assertSyncPayload } from "../../runtime/core/limits.ts";
+import { assertActorId } from "../../runtime/core/limits.ts";
 import { ActorRegistry } from "../../runtime/core/registry.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
@@ -50,21 +50,12 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
     // The id is checked before the actors load, so a bad id never waits on the project's imports.
     assertActorId(request.actorId);
     registry ??= new ActorRegistry(await project.loadActors());
-    const def = registry.resolveType(request.actorId, request.actorType);
-    const handler = registry.resolveHandler(def, request.handler);
-    const input = request.input === undefined ? undefined : assertJson(request.input, "input");
-    if (request.mode === "async") assertAsyncPayload(input);
-    else assertSyncPayload(input);
-    const kind = request.mode === "async" ? "send" : "call";
-    return {
-      id: request.messageId ?? newMessageId(),
-      actorId: request.actorId,
-      actorType: def.name,
-      handler,
-      input,
-      kind,
-      sentAt: Date.now(),
-    };
+    // The id is made here, not by the function, so a retried request is applied once.
+    return invokeMessage(
+      registry,
+      { ...request, messageId: request.messageId ?? newMessageId() },
+      Date.now(),
+    );
   };
   const where = `stage ${stage}`;
 

@@ -2,6 +2,7 @@ import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage } from "../ports/messages.ts";
 import type { AnyActorDefinition } from "./actor.ts";
 import { errorFromJSON } from "./errors.ts";
+import { invokeMessage } from "./invoke-message.ts";
 import {
   type AsyncInvokeResponse,
   type InvokeRequest,
@@ -10,8 +11,7 @@ import {
   newMessageId,
   type SyncInvokeResponse,
 } from "./invoker.ts";
-import { assertJson, type JsonValue } from "./json.ts";
-import { assertAsyncPayload, assertSyncPayload } from "./limits.ts";
+import type { JsonValue } from "./json.ts";
 import { ActorRegistry } from "./registry.ts";
 import { routingSignalBus } from "./signal-routing.ts";
 import { type MessageOutcome, runTurn, type TurnEnv, type TurnLogEntry, type TurnSettings } from "./turn.ts";
@@ -88,21 +88,7 @@ export class Fabric implements Invoker {
 
   /** Validates a request and turns it into a message, before anything is written. */
   toMessage(request: InvokeRequest): ActorMessage {
-    const def = this.registry.resolveType(request.actorId, request.actorType);
-    const handler = this.registry.resolveHandler(def, request.handler);
-    const input = request.input === undefined ? undefined : assertJson(request.input, "input");
-    if (request.mode === "async") assertAsyncPayload(input);
-    else assertSyncPayload(input);
-    return {
-      id: request.messageId ?? newMessageId(),
-      actorId: request.actorId,
-      actorType: def.name,
-      handler,
-      input,
-      kind: request.mode === "async" ? "send" : "call",
-      sentAt: this.ports.clock.now(),
-      transient: request.mode !== "async" && request.messageId === undefined,
-    };
+    return invokeMessage(this.registry, request, this.ports.clock.now());
   }
 
   /**

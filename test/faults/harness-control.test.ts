@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { openLocalPorts } from "../../runtime/adapters/local/index.ts";
+import { emptyActorRecord } from "../../runtime/core/actor-record.ts";
 import { Fabric } from "../../runtime/core/fabric.ts";
 import type {
   ActorRecord,
@@ -31,16 +32,7 @@ class UnfencedStore implements ActorStore {
   }
 
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
-    const record = this.#records.get(actorId) ?? {
-      actorId,
-      actorType: null,
-      version: 0,
-      state: null,
-      timers: {},
-      parked: null,
-      outbox: [],
-      updatedAt: 0,
-    };
+    const record = this.#records.get(actorId) ?? emptyActorRecord(actorId);
     const processed = new Map<string, ProcessedMarker>();
     for (const id of messageIds) {
       const marker = this.#markers.get(`${actorId}/${id}`);

@@ -1,3 +1,4 @@
+import { emptyActorRecord } from "../../core/actor-record.ts";
 import { type SerializedError, StateTooLargeError } from "../../core/errors.ts";
 import { formatBytes, type JsonValue } from "../../core/json.ts";
 import type { ActorRecord, ProcessedMarker, TurnCommit } from "../../ports/actor-store.ts";
@@ -124,21 +125,8 @@ async function encodeMarker(
   return item;
 }
 
-export function emptyRecord(actorId: string): ActorRecord {
-  return {
-    actorId,
-    actorType: null,
-    version: 0,
-    state: null,
-    timers: {},
-    parked: null,
-    outbox: [],
-    updatedAt: 0,
-  };
-}
-
 export async function decodeRecord(actorId: string, item: Item | undefined): Promise<ActorRecord> {
-  if (!item || readNumber(item, "version") === undefined) return emptyRecord(actorId);
+  if (!item || readNumber(item, "version") === undefined) return emptyActorRecord(actorId);
   return {
     actorId,
     actorType: readString(item, "actorType") ?? null,

@@ -30,19 +30,6 @@ export interface LeaseRow {
 
 export const ACTOR_COLUMNS = "actor_id, actor_type, version, state, timers, parked, outbox, updated_at";
 
-export function emptyRecord(actorId: string): ActorRecord {
-  return {
-    actorId,
-    actorType: null,
-    version: 0,
-    state: null,
-    timers: {},
-    parked: null,
-    outbox: [],
-    updatedAt: 0,
-  };
-}
-
 export function toRecord(row: ActorRow): ActorRecord {
   return {
     actorId: row.actor_id,

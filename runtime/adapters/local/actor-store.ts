@@ -1,3 +1,4 @@
+import { emptyActorRecord } from "../../core/actor-record.ts";
 import { LeaseHeldError, LeaseLostError, VersionConflictError } from "../../core/errors.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
@@ -19,7 +20,6 @@ import {
 import {
   ACTOR_COLUMNS,
   type ActorRow,
-  emptyRecord,
   type LeaseRow,
   type MarkerRow,
   toMarker,
@@ -91,7 +91,7 @@ export class LocalActorStore implements ActorStore {
           .all({ actorId, ids: JSON.stringify(messageIds) });
         for (const marker of markers) processed.set(marker.message_id, toMarker(marker));
       }
-      return { record: row ? toRecord(row) : emptyRecord(actorId), processed };
+      return { record: row ? toRecord(row) : emptyActorRecord(actorId), processed };
     });
   }
 
