@@ -35,8 +35,11 @@ export interface FabricOptions {
   routeSignals?: boolean;
 }
 
-/** What became of each message of a batch: done (ack it) or retry (leave it for redelivery). */
-export type BatchVerdict = "done" | "retry";
+/**
+ * What became of each message of a batch: done (ack it), retry (it failed: redeliver it) or
+ * skipped (not attempted, behind an earlier failure of its actor: release it uncounted).
+ */
+export type BatchVerdict = "done" | "retry" | "skipped";
 
 /**
  * Runs actors on a set of ports: sync invokes run a turn here, async invokes go to the queue,
@@ -108,7 +111,7 @@ export class Fabric implements Invoker {
         try {
           const result = await this.#serialized(actorId, () => runTurn(this.#env(), actorId, group));
           for (const o of result.outcomes) {
-            verdicts.set(o.messageId, o.status === "applied" || o.status === "duplicate" ? "done" : "retry");
+            verdicts.set(o.messageId, verdictOf(o));
           }
         } catch (error) {
           this.#options.writeLog?.(
@@ -169,6 +172,11 @@ export class Fabric implements Invoker {
     return this.#owner;
   }
   #owner: string | undefined;
+}
+
+function verdictOf(outcome: MessageOutcome): BatchVerdict {
+  if (outcome.status === "applied" || outcome.status === "duplicate") return "done";
+  return outcome.status === "skipped" ? "skipped" : "retry";
 }
 
 function resultOf(outcome: MessageOutcome): JsonValue {

@@ -32,9 +32,14 @@ export async function processOneBatch(
   );
   const done: Delivery[] = [];
   const retry: Delivery[] = [];
-  for (const d of deliveries) (verdicts.get(d.message.id) === "done" ? done : retry).push(d);
+  const skipped: Delivery[] = [];
+  for (const d of deliveries) {
+    const verdict = verdicts.get(d.message.id);
+    (verdict === "done" ? done : verdict === "skipped" ? skipped : retry).push(d);
+  }
   if (done.length > 0) await queue.ack(done);
   if (retry.length > 0) await queue.retry(retry, options.retryDelayMs ?? 0);
+  if (skipped.length > 0) await queue.release(skipped);
   return deliveries.length;
 }
 

@@ -33,5 +33,11 @@ export interface MessageQueue {
   ack(deliveries: readonly Delivery[]): Promise<void>;
   /** Makes the message visible again after `delayMs` (a retry); past maxReceives it dead-letters. */
   retry(deliveries: readonly Delivery[], delayMs: number): Promise<void>;
+  /**
+   * Returns messages that were delivered but never attempted (skipped behind an earlier failure
+   * of their actor) to the queue at once, without counting the delivery, so they do not follow a
+   * poison message into the DLQ. A queue that cannot uncount a receive (SQS) retries them.
+   */
+  release(deliveries: readonly Delivery[]): Promise<void>;
   deadLetters(actorId?: string): Promise<DeadLetter[]>;
 }

@@ -29,6 +29,9 @@ function recordingRetries(
       retry: async (deliveries, delayMs) => {
         calls.push({ deliveries, delayMs });
       },
+      release: async (deliveries) => {
+        calls.push({ deliveries, delayMs: 0 });
+      },
       deadLetters: (a) => real.deadLetters(a),
     };
     return { ...ports, queue };

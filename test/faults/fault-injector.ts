@@ -18,6 +18,7 @@ export type OpKind =
   | "receive"
   | "ack"
   | "retry"
+  | "release"
   | "deadLetters"
   | "schedule"
   | "cancel"

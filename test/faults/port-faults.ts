@@ -142,6 +142,7 @@ function wrapQueue(queue: MessageQueue, around: Around): MessageQueue {
     ack: (deliveries) => around("ack", [deliveries], () => queue.ack(deliveries)),
     retry: (deliveries, delayMs) =>
       around("retry", [deliveries, delayMs], () => queue.retry(deliveries, delayMs)),
+    release: (deliveries) => around("release", [deliveries], () => queue.release(deliveries)),
     deadLetters: (actorId) => around("deadLetters", [actorId], () => queue.deadLetters(actorId)),
   };
 }

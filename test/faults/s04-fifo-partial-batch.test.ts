@@ -90,7 +90,7 @@ for (const backend of BACKENDS) {
           [a1.id]: "done",
           [a2.id]: "retry",
           [b1.id]: "done",
-          [a3.id]: "retry",
+          [a3.id]: "skipped",
           [b2.id]: "done",
         });
         expect(afterFirst).toEqual({ a: ["A1"], b: ["B1", "B2"] });

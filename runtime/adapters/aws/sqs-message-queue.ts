@@ -128,6 +128,11 @@ export class SqsMessageQueue implements MessageQueue {
     }
   }
 
+  /** SQS counts every receive and cannot take one back: a skipped message is simply retried now. */
+  async release(deliveries: readonly Delivery[]): Promise<void> {
+    await this.retry(deliveries, 0);
+  }
+
   async retry(deliveries: readonly Delivery[], delayMs: number): Promise<void> {
     const now = this.clock.now();
     const exhausted = deliveries.filter((d) => d.receiveCount >= this.maxReceives);

@@ -113,6 +113,20 @@ export class LocalMessageQueue implements MessageQueue {
     });
   }
 
+  async release(deliveries: readonly Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    const now = this.clock.now();
+    this.db.write(() => {
+      // The receipt check keeps a stale handle from touching a newer delivery of the same message.
+      const release = this.db.sqlite.query(
+        `UPDATE messages SET visible_at = $now, receive_count = MAX(receive_count - 1, 0), receipt = NULL
+         WHERE seq = $seq AND receipt = $receipt`,
+      );
+      for (const delivery of deliveries)
+        release.run({ seq: receiptSeq(delivery.receipt), receipt: delivery.receipt, now });
+    });
+  }
+
   async retry(deliveries: readonly Delivery[], delayMs: number): Promise<void> {
     if (deliveries.length === 0) return;
     const now = this.clock.now();
