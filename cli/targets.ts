@@ -30,6 +30,8 @@ export interface ActorTarget {
   /** Calls `onVersion` for every version committed after now, until `signal` aborts. */
   follow(actorId: string, onVersion: (event: VersionEvent) => void, signal: AbortSignal): Promise<void>;
   list(): Promise<ActorSummaryLine[]>;
+  /** Clears a parked actor so its queued messages flow again. */
+  unpark(actorId: string): Promise<void>;
   close(): void;
 }
 
@@ -69,6 +71,7 @@ async function openLocalTarget(project: Project): Promise<ActorTarget> {
       }
     },
     list: () => ports.store.listActors(),
+    unpark: (actorId) => ports.store.unpark(actorId),
     close: local.close,
   };
 }

@@ -84,6 +84,29 @@ export async function runStateTail(
   }
 }
 
+export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
+  const out = new Output(ctx, opts);
+  assertActorId(actorId);
+  const target = await openTarget(ctx, opts.stage);
+  try {
+    out.target(target.description);
+    const record = await target.read(actorId);
+    if (!record?.parked) {
+      throw new CliError("NOT_PARKED", `${actorId} is not parked`, {
+        hint: `durable state get ${actorId} shows its state`,
+      });
+    }
+    await target.unpark(actorId);
+    const { parked } = record;
+    out.result(
+      { actorId, unparked: true, failedMessage: parked },
+      `unparked ${actorId}; its queued messages run again (message ${parked.messageId} failed: ${parked.error.message}; it stays in the dead-letter queue)`,
+    );
+  } finally {
+    target.close();
+  }
+}
+
 export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
   const target = await openTarget(ctx, opts.stage);
@@ -103,10 +126,15 @@ export const stateCommand: CommandModule = {
   register(program: Command, run, ctx) {
     const state = program
       .command("state")
-      .description("read actor state: get, tail or list")
+      .description("read actor state: get, tail or list; unpark a parked actor")
       .addHelpText(
         "after",
-        examples("durable state get counter-1", "durable state tail counter-1", "durable state list --json"),
+        examples(
+          "durable state get counter-1",
+          "durable state tail counter-1",
+          "durable state list --json",
+          "durable state unpark order-7",
+        ),
       );
     const common = (c: Command) =>
       c
@@ -124,6 +152,14 @@ export const stateCommand: CommandModule = {
     ).action((actorId: string, opts: StateOptions & { count?: string }) =>
       run(() => runStateTail(actorId, opts, ctx)),
     );
+    common(
+      state
+        .command("unpark")
+        .description(
+          "let a parked actor's queued messages run again (its failed message stays dead-lettered)",
+        )
+        .argument("<actorId>"),
+    ).action((actorId: string, opts: StateOptions) => run(() => runStateUnpark(actorId, opts, ctx)));
     common(state.command("list").description("list actors with their type and version")).action(
       (opts: StateOptions) => run(() => runStateList(opts, ctx)),
     );

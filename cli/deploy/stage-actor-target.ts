@@ -105,6 +105,9 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
         }
       }
     },
+    async unpark(actorId) {
+      await guard(where, `unparking ${actorId}`, () => store.unpark(actorId));
+    },
     async list() {
       throw new CliError(
         "STAGE_LIST_UNSUPPORTED",
