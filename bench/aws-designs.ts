@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsPorts } from "../runtime/adapters/aws/create-aws-ports.ts";
+import type { DurableInvokeEvent } from "../runtime/adapters/aws/invoke-event.ts";
 import { createLambdaHandler, type DurableLambdaHandler } from "../runtime/adapters/aws/lambda.ts";
 import type { AwsFabricSettings } from "../runtime/adapters/aws/settings.ts";
 import { type BaselineHandler, createBaselineHandler } from "./baseline/baseline-handler.ts";
@@ -49,16 +50,7 @@ export function durableDesign(env: DesignEnv): Design {
   const at = (instance: number): DurableLambdaHandler =>
     handlers[instance % handlers.length] as DurableLambdaHandler;
   const call = async (actorId: string, handler: string, instance: number): Promise<number> => {
-    const reply = await at(instance)(
-      {
-        type: "durable.invoke",
-        actorId,
-        actorType: "counter",
-        handler,
-        input: handler === "increment" ? { by: 1 } : null,
-      },
-      fakeContext(FUNCTION),
-    );
+    const reply = await at(instance)(counterInvoke(actorId, handler), fakeContext(FUNCTION));
     if (!reply.ok)
       throw new Error(`durable ${handler} on ${actorId}: ${reply.error.code} ${reply.error.message}`);
     return requireCount(reply.result, actorId);
@@ -82,16 +74,7 @@ export function baselineDesign(env: DesignEnv): Design {
   );
   const at = (instance: number): BaselineHandler => handlers[instance % handlers.length] as BaselineHandler;
   const call = async (actorId: string, handler: string, instance: number): Promise<number> => {
-    const reply = await at(instance)(
-      {
-        type: "durable.invoke",
-        actorId,
-        actorType: "counter",
-        handler,
-        input: handler === "increment" ? { by: 1 } : null,
-      },
-      fakeContext(FUNCTION),
-    );
+    const reply = await at(instance)(counterInvoke(actorId, handler), fakeContext(FUNCTION));
     return requireCount(reply.result, actorId);
   };
   return {
@@ -104,6 +87,17 @@ export function baselineDesign(env: DesignEnv): Design {
         throw new Error(`baseline batch on ${actorId}: ${reply.batchItemFailures.length} failed`);
     },
     count: (actorId) => call(actorId, "get", 0),
+  };
+}
+
+/** The direct invoke both designs answer: an increment by one, or a read. */
+function counterInvoke(actorId: string, handler: string): DurableInvokeEvent {
+  return {
+    type: "durable.invoke",
+    actorId,
+    actorType: "counter",
+    handler,
+    input: handler === "increment" ? { by: 1 } : null,
   };
 }
 

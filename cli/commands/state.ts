@@ -5,7 +5,7 @@ import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { Output } from "../output.ts";
-import { openTarget } from "../targets.ts";
+import { type ActorTarget, openTarget } from "../targets.ts";
 
 interface StateOptions {
   stage: string | undefined;
@@ -24,12 +24,26 @@ export function recordView(record: ActorRecord) {
   };
 }
 
-export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
-  const out = new Output(ctx, opts);
-  assertActorId(actorId);
+/** Opens the target (local fabric or stage), says which one, runs `use`, and always closes it. */
+async function withTarget(
+  ctx: CliContext,
+  opts: StateOptions,
+  out: Output,
+  use: (target: ActorTarget) => Promise<void>,
+): Promise<void> {
   const target = await openTarget(ctx, opts.stage);
   try {
     out.target(target.description);
+    await use(target);
+  } finally {
+    target.close();
+  }
+}
+
+export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
+  const out = new Output(ctx, opts);
+  assertActorId(actorId);
+  await withTarget(ctx, opts, out, async (target) => {
     const record = await target.read(actorId);
     if (!record) {
       throw new CliError("ACTOR_NOT_FOUND", `${actorId} has no state yet`, {
@@ -46,9 +60,7 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
           (record.parked ? `, PARKED after message ${record.parked.messageId}` : ""),
       ),
     );
-  } finally {
-    target.close();
-  }
+  });
 }
 
 export async function runStateTail(
@@ -87,9 +99,7 @@ export async function runStateTail(
 export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
   assertActorId(actorId);
-  const target = await openTarget(ctx, opts.stage);
-  try {
-    out.target(target.description);
+  await withTarget(ctx, opts, out, async (target) => {
     const record = await target.read(actorId);
     if (!record?.parked) {
       throw new CliError("NOT_PARKED", `${actorId} is not parked`, {
@@ -102,24 +112,18 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
       { actorId, unparked: true, failedMessage: parked },
       `unparked ${actorId}; its queued messages run again (message ${parked.messageId} failed: ${parked.error.message}; it stays in the dead-letter queue)`,
     );
-  } finally {
-    target.close();
-  }
+  });
 }
 
 export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
-  const target = await openTarget(ctx, opts.stage);
-  try {
-    out.target(target.description);
+  await withTarget(ctx, opts, out, async (target) => {
     const actors = await target.list();
     const lines = actors.map(
       (a) => `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${a.version}`,
     );
     out.result(actors, lines.length ? lines.join("\n") : "no actors yet");
-  } finally {
-    target.close();
-  }
+  });
 }
 
 export const stateCommand: CommandModule = {

@@ -36,7 +36,7 @@ export const TABLES = {
 export const DEFAULTS = {
   maxReceives: 5,
   leaseMs: 30_000,
-  /** Markers and step records live at least as long as any message can be redelivered. */
+  /** Markers and step records outlive the longest time a message can still be redelivered. */
   markerTtlDays: 14,
   /** A function timeout in seconds; the queue's visibility timeout is at least 6x this. */
   functionTimeoutSeconds: 30,
