@@ -1,14 +1,8 @@
 import type { Command } from "commander";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
+import type { DeployArgs } from "../deploy/args.ts";
 import { DEFAULT_STAGE } from "../deploy/stages.ts";
-
-export interface DeployArgs {
-  stage: string;
-  dryRun: boolean;
-  yes: boolean;
-  json: boolean;
-}
 
 /**
  * Builds, synthesizes and deploys a stage, or with --dry-run lists what it would create. The work

@@ -1,13 +1,8 @@
 import type { Command } from "commander";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
+import type { DestroyArgs } from "../deploy/args.ts";
 import { DEFAULT_STAGE } from "../deploy/stages.ts";
-
-export interface DestroyArgs {
-  stage: string;
-  yes: boolean;
-  json: boolean;
-}
 
 /** Deletes a stage's stack; deploy/run-destroy.ts is imported on use for the reason runDeploy gives. */
 export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<void> {

@@ -1,7 +1,7 @@
-import type { DeployArgs } from "../commands/deploy.ts";
 import type { CliContext } from "../context.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
+import type { DeployArgs } from "./args.ts";
 import { type BuildSummary, buildProject, formatSize } from "./build-step.ts";
 import { assertStageName } from "./stages.ts";
 import { type StageSynth, synthStage } from "./synth.ts";

@@ -1,8 +1,8 @@
 import { relative } from "node:path";
-import type { DeployArgs } from "../commands/deploy.ts";
 import type { CliContext } from "../context.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
+import type { DeployArgs } from "./args.ts";
 import { callerAccount, resolveAwsEnvironment } from "./aws-environment.ts";
 import { bootstrap, confirmBootstrap } from "./bootstrap.ts";
 import { buildProject } from "./build-step.ts";

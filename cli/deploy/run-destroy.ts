@@ -1,8 +1,8 @@
-import type { DestroyArgs } from "../commands/destroy.ts";
 import type { CliContext } from "../context.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
 import { findStageOutputs } from "../stage-target.ts";
+import type { DestroyArgs } from "./args.ts";
 import { callerAccount, resolveAwsEnvironment } from "./aws-environment.ts";
 import {
   ConfirmationRequiredError,

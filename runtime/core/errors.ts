@@ -1,3 +1,6 @@
+import type { SerializedError } from "../ports/values.ts";
+
+export type { SerializedError } from "../ports/values.ts";
 /**
  * Every error the runtime raises carries a stable `code`, so callers (the CLI, HTTP API,
  * Lambda entry) can map it without parsing messages. `userFacing` errors are the caller's
@@ -56,14 +59,6 @@ export class DurableError extends Error {
       details: this.details,
     };
   }
-}
-
-export interface SerializedError {
-  name: string;
-  code: string;
-  message: string;
-  hint?: string | undefined;
-  details?: Record<string, unknown>;
 }
 
 export class InvalidActorIdError extends DurableError {

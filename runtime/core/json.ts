@@ -1,3 +1,4 @@
+import type { JsonValue } from "../ports/values.ts";
 import {
   InvalidJsonError,
   JsonTooDeepError,
@@ -6,9 +7,7 @@ import {
   UnsafeJsonKeyError,
 } from "./errors.ts";
 
-export type JsonPrimitive = string | number | boolean | null;
-export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonPrimitive, JsonValue } from "../ports/values.ts";
 
 /** Keys that reach Object.prototype through naive merges; refused wherever JSON enters. */
 const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);

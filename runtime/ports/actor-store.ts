@@ -1,6 +1,5 @@
-import type { SerializedError } from "../core/errors.ts";
-import type { JsonValue } from "../core/json.ts";
 import type { OutboxEntry, ParkedRecord, TimerRecord } from "./messages.ts";
+import type { JsonValue, SerializedError } from "./values.ts";
 
 /** A lease on one actor. `epoch` is strictly greater than every epoch granted before for that actor. */
 export interface Lease {

@@ -1,5 +1,4 @@
-import type { SerializedError } from "../core/errors.ts";
-import type { JsonValue } from "../core/json.ts";
+import type { JsonValue, SerializedError } from "./values.ts";
 
 /** What a message asks of an actor. */
 export type MessageKind = "call" | "send" | "timer" | "signal";

@@ -1,4 +1,4 @@
-import type { JsonValue } from "../core/json.ts";
+import type { JsonValue } from "./values.ts";
 
 export interface Signal {
   id: string;

@@ -1,4 +1,4 @@
-import type { JsonValue } from "../core/json.ts";
+import type { JsonValue } from "./values.ts";
 
 /** A workflow step's recorded outcome. */
 export interface StepRecord {
