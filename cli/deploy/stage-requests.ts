@@ -1,6 +1,12 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { DurableInvokeEvent, DurableInvokeResult } from "../../runtime/adapters/aws/invoke-event.ts";
+import type {
+  DurableInvokeEvent,
+  DurableInvokeResult,
+  DurableUnparkEvent,
+  DurableUnparkResult,
+} from "../../runtime/adapters/aws/invoke-event.ts";
 import { errorFromJSON } from "../../runtime/core/errors.ts";
+import type { UnparkResult } from "../../runtime/core/fabric.ts";
 import type { SyncInvokeResponse } from "../../runtime/core/invoker.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
@@ -87,4 +93,37 @@ export async function guard<T>(where: string, what: string, call: () => Promise<
       cause: error,
     });
   }
+}
+
+/**
+ * `durable state unpark --stage`: the function runs the unpark (a fenced turn, then the waiting
+ * messages in order) with its own handlers and permissions, and answers what it did.
+ */
+export async function unparkOnStage(
+  lambda: LambdaClient,
+  functionName: string,
+  actorId: string,
+  actorType: string | undefined,
+  where: string,
+): Promise<UnparkResult> {
+  const event: DurableUnparkEvent = { type: "durable.unpark", actorId, ...(actorType ? { actorType } : {}) };
+  const response = await guard(where, `unparking ${actorId}`, () =>
+    lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: "RequestResponse",
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    ),
+  );
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
+  const result = parsePayload(text) as DurableUnparkResult | undefined;
+  if (response.FunctionError || !result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the unpark`, {
+      hint: "the stage may run a build from before unpark went through the function; run durable deploy again",
+    });
+  }
+  if (!result.ok) throw errorFromJSON(result.error);
+  const { ok: _ok, ...unparked } = result;
+  return unparked;
 }

@@ -37,6 +37,11 @@ export const ledger = actor("ledger", {
       return { bytes: input.blob.length };
     },
     get: (ctx) => ({ entries: ctx.state.entries, version: ctx.version }),
+    async slowAppend(ctx, input: { entry: string; ms: number }) {
+      await new Promise((resolve) => setTimeout(resolve, input.ms));
+      ctx.state.entries.push(input.entry);
+      return { entries: ctx.state.entries.length };
+    },
   },
 });
 

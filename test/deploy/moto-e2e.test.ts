@@ -155,6 +155,9 @@ describe("durable deploy on moto", () => {
         parked: null,
         outbox: [],
         markers: [],
+        waiting: null,
+        hold: [],
+        drained: [],
         release: true,
         now,
       });

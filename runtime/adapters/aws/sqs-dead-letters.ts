@@ -7,7 +7,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetter, Delivery } from "../../ports/message-queue.ts";
+import type { DeadLetter, DeadLetterEntry, Delivery } from "../../ports/message-queue.ts";
 import { SQS_ATTRIBUTES } from "./config.ts";
 import { storeError } from "./errors.ts";
 import { decodeMessage, deduplicationId, encodeMessage, sha256 } from "./sqs-codec.ts";
@@ -49,6 +49,19 @@ export class DeadLetterBox {
     });
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
     await this.remove(deliveries.map((d) => d.receipt));
+  }
+
+  /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
+  async send(entries: readonly DeadLetterEntry[], now: number): Promise<void> {
+    const outgoing: OutgoingMessage[] = entries.map(({ message, reason, receiveCount }) => {
+      const encoded = encodeMessage(message, now, {
+        [SQS_ATTRIBUTES.deadLetterReason]: reason.slice(0, 1000),
+        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(receiveCount),
+        [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
+      });
+      return { ...encoded, groupId: message.actorId, deduplicationId: deduplicationId(message.id) };
+    });
+    await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
   }
 
   /** For bodies that are not actor messages at all: kept byte for byte, in the group they came from. */
