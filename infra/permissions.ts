@@ -60,14 +60,7 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
     new iam.PolicyStatement({
       sid: "FarTimers",
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      resources: [
-        stack.formatArn({
-          service: "scheduler",
-          resource: "schedule",
-          resourceName: `${names.scheduleGroup}/*`,
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        }),
-      ],
+      resources: [scheduleArn(stack, names)],
     }),
     new iam.PolicyStatement({
       sid: "PassSchedulerRole",
@@ -90,6 +83,16 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       ],
     }),
   ];
+}
+
+/** Every schedule in the fabric's group: the runtime names each far timer's schedule itself. */
+export function scheduleArn(stack: Stack, names: FabricNames): string {
+  return stack.formatArn({
+    service: "scheduler",
+    resource: "schedule",
+    resourceName: `${names.scheduleGroup}/*`,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 export function grantFabricAccess(fn: lambda.Function, access: FabricAccess): void {

@@ -85,7 +85,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
         );
         return { mode: "async", ...base, queued: true };
       }
-      return invokeFunction(lambda, outputs.functionName, message, where);
+      return invokeFunction(lambda, outputs.functionName, message, stage);
     },
     async read(actorId) {
       assertActorId(actorId);

@@ -15,14 +15,15 @@ import { firstLineOf } from "./errors.ts";
 /**
  * One RequestResponse invoke carrying a DurableInvokeEvent. The handler answers user errors in the
  * payload (`ok: false`), which are rebuilt as the runtime's typed errors; a FunctionError means the
- * function itself failed (timeout, crash) and is reported with where to look.
+ * function itself failed (timeout, crash) and is reported with its own error and where to look.
  */
 export async function invokeFunction(
   lambda: LambdaClient,
   functionName: string,
   message: ActorMessage,
-  where: string,
+  stage: string,
 ): Promise<SyncInvokeResponse> {
+  const where = `stage ${stage}`;
   const event: DurableInvokeEvent = {
     type: "durable.invoke",
     actorId: message.actorId,
@@ -41,13 +42,7 @@ export async function invokeFunction(
     ),
   );
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
-  if (response.FunctionError) {
-    const detail = parsePayload(text) as { errorType?: unknown; errorMessage?: unknown } | undefined;
-    const reason = typeof detail?.errorMessage === "string" ? detail.errorMessage : response.FunctionError;
-    throw new CliError("FUNCTION_FAILED", `${functionName} failed on ${where}: ${firstLineOf(reason)}`, {
-      hint: `its logs are in the log group /aws/lambda/${functionName}`,
-    });
-  }
+  if (response.FunctionError) throw functionFailed(functionName, stage, text);
   const result = parsePayload(text) as DurableInvokeResult | undefined;
   if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
     throw new CliError(
@@ -69,6 +64,24 @@ export async function invokeFunction(
     version: result.version,
     duplicate: result.duplicate,
   };
+}
+
+/**
+ * Lambda answers a failed invoke with FunctionError "Unhandled" (or "Handled") and the function's
+ * own error as the payload, `{ errorType, errorMessage, trace }`: that error is what the user needs,
+ * not the FunctionError word.
+ */
+export function functionFailed(functionName: string, stage: string, payload: string): CliError {
+  const detail = parsePayload(payload) as { errorType?: unknown; errorMessage?: unknown } | undefined;
+  const type = typeof detail?.errorType === "string" && detail.errorType ? detail.errorType : undefined;
+  const text =
+    typeof detail?.errorMessage === "string" && detail.errorMessage
+      ? firstLineOf(detail.errorMessage)
+      : undefined;
+  const cause = [type, text].filter(Boolean).join(": ") || "it returned no error details";
+  return new CliError("FUNCTION_FAILED", `${functionName} failed on stage ${stage}: ${cause}`, {
+    hint: `see what it logged: durable logs --stage ${stage}`,
+  });
 }
 
 function parsePayload(text: string): unknown {

@@ -47,8 +47,24 @@ describe("tables", () => {
     }
   });
 
-  test("point-in-time recovery is on for State", () => {
-    template.hasResourceProperties("AWS::DynamoDB::Table", {
+  test("a kept stage's tables all have point-in-time recovery and deletion protection", () => {
+    using prod = fabricFixture();
+    const { template: kept } = synthTemplate(prod, { stage: "prod" });
+    const tables = Object.values(kept.findResources("AWS::DynamoDB::Table"));
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+
+  test("a dev stage's tables can be deleted with it; State still has point-in-time recovery", () => {
+    using dev = fabricFixture();
+    const { template: disposable } = synthTemplate(dev, { devStage: true });
+    for (const table of Object.values(disposable.findResources("AWS::DynamoDB::Table"))) {
+      expect(table.Properties.DeletionProtectionEnabled).toBeUndefined();
+    }
+    disposable.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "MyApp-dev-State",
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
@@ -117,10 +133,30 @@ describe("queues", () => {
 
   test("every queue has server-side encryption and 14-day retention to match marker TTL", () => {
     const queues = Object.values(template.findResources("AWS::SQS::Queue"));
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5);
     for (const queue of queues) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.MessageRetentionPeriod).toBe(DEFAULTS.markerTtlDays * 86_400);
+    }
+  });
+
+  test("every queue refuses requests without TLS (a Deny on aws:SecureTransport false)", () => {
+    const queues = Object.keys(template.findResources("AWS::SQS::Queue"));
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy"));
+    for (const queue of queues) {
+      const policy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(`"${queue}"`));
+      const document = policy?.Properties.PolicyDocument as
+        | { Statement: Record<string, unknown>[] }
+        | undefined;
+      const statements = document?.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: "Deny",
+          Action: "sqs:*",
+          Principal: { AWS: "*" },
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      );
     }
   });
 });

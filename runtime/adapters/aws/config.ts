@@ -21,6 +21,8 @@ export const ENV = {
   prefix: "DURABLE_PREFIX",
   /** The actor queue's FIFO DLQ, read by `deadLetters` (found through the redrive policy when unset). */
   queueDlqUrl: "DURABLE_QUEUE_DLQ_URL",
+  /** Standard DLQ of signals EventBridge could not deliver or the function failed on. */
+  signalDlqUrl: "DURABLE_SIGNAL_DLQ_URL",
 } as const;
 
 export type FabricEnvName = (typeof ENV)[keyof typeof ENV];
