@@ -16,6 +16,7 @@ import { addFabricOutputs } from "./outputs.ts";
 import { grantFabricAccess, scheduleArn } from "./permissions.ts";
 import { FabricQueues } from "./queues.ts";
 import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
+import { FabricSweeper } from "./sweeper.ts";
 import { FabricTables } from "./tables.ts";
 
 export interface DurableFabricProps {
@@ -64,6 +65,8 @@ export class DurableFabric extends Construct {
   readonly signalDlq: sqs.Queue;
   readonly bus: events.EventBus;
   readonly signalRule: events.Rule;
+  /** Invokes the function every minute to relay outboxes a crashed turn left (see infra/sweeper.ts). */
+  readonly sweepRule: events.Rule;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   readonly schedulerRole: iam.Role;
   readonly eventSourceMappings: readonly lambda.EventSourceMapping[];
@@ -112,6 +115,7 @@ export class DurableFabric extends Construct {
     const signals = new FabricSignals(this, "Signals", { names, functions, dlq: this.signalDlq });
     this.bus = signals.bus;
     this.signalRule = signals.rule;
+    this.sweepRule = new FabricSweeper(this, "Sweeper", { names, functions }).rule;
 
     this.environment = {
       [ENV.stateTable]: this.stateTable.tableName,

@@ -18,6 +18,8 @@ export interface FabricNames {
   bus: string;
   scheduleGroup: string;
   signalRule: string;
+  /** The schedule rule that invokes the sweeper every minute. */
+  sweepRule: string;
   /** Named so pending schedules keep a role to deliver with across a destroy and redeploy. */
   schedulerRole: string;
   /** The SNS topic the fabric creates when alarms go to an email address. */
@@ -63,6 +65,7 @@ export function fabricNames(prefix: string): FabricNames {
     bus: `${prefix}-signals`,
     scheduleGroup: `${prefix}-timers`,
     signalRule: `${prefix}-actor-signals`,
+    sweepRule: `${prefix}-sweep`,
     schedulerRole: `${prefix}-scheduler`,
     alarmTopic: `${prefix}-alarms`,
     queueDlqAlarm: `${prefix}-actors-dlq-depth`,

@@ -3,6 +3,7 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { TABLES } from "../runtime/adapters/aws/config.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricAccess {
@@ -37,6 +38,12 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       sid: "ActorStateAndSteps",
       actions: [...READ, ...ITEM_WRITE, "dynamodb:DeleteItem", "dynamodb:Query"],
       resources: [access.state.tableArn, access.workflows.tableArn],
+    }),
+    // The sweeper queries the sparse index of unfinished work; nothing else reads an index.
+    new iam.PolicyStatement({
+      sid: "StrandedIndex",
+      actions: ["dynamodb:Query"],
+      resources: [`${access.state.tableArn}/index/${TABLES.state.strandedIndex.name}`],
     }),
     // No DeleteItem and no Query on Locks: a lease record is never deleted (its epoch must stay
     // monotonic) and is only ever read by key.

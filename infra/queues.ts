@@ -1,7 +1,7 @@
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../runtime/adapters/aws/config.ts";
+import { DEFAULTS, redriveMaxReceiveCount } from "../runtime/adapters/aws/config.ts";
 import { acknowledge } from "./nag.ts";
 import type { FabricNames } from "./names.ts";
 
@@ -57,7 +57,12 @@ export class FabricQueues extends Construct {
       retentionPeriod,
       encryption,
       enforceSSL,
-      deadLetterQueue: { queue: this.queueDlq, maxReceiveCount: DEFAULTS.maxReceives },
+      // The runtime parks an actor and dead-letters its message on the last permitted delivery;
+      // SQS's own redrive is a backstop further out, for a store that stayed unreachable.
+      deadLetterQueue: {
+        queue: this.queueDlq,
+        maxReceiveCount: redriveMaxReceiveCount(DEFAULTS.maxReceives),
+      },
       removalPolicy,
     });
 

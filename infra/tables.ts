@@ -44,6 +44,16 @@ export class FabricTables extends Construct {
       timeToLiveAttribute: TABLES.state.ttlAttribute,
       removalPolicy,
     });
+    // The sweeper's view: only state items with unfinished work carry these keys (a sparse
+    // index), so it finds a crashed turn's outbox by query, never by scanning State.
+    const { strandedIndex } = TABLES.state;
+    this.state.addGlobalSecondaryIndex({
+      indexName: strandedIndex.name,
+      partitionKey: { name: strandedIndex.partitionKey, type: str },
+      sortKey: { name: strandedIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ["actorType"],
+    });
 
     // No TTL on Locks: the lease record is kept forever so its fencing epoch stays monotonic.
     this.locks = new dynamodb.Table(this, "Locks", {

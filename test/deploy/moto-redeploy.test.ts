@@ -88,6 +88,9 @@ describe("a kept stage: deploy, destroy, deploy again on moto", () => {
         parked: null,
         outbox: [],
         markers: [],
+        waiting: null,
+        hold: [],
+        drained: [],
         release: true,
         now,
       });

@@ -111,6 +111,7 @@ describe("cdk-nag", () => {
         "DurableFabric/ActorsSource0",
         "DurableFabric/TimersSource0",
       ],
+      "Serverless-EventBusDLQ": ["DurableFabric/Sweeper/SweepRule"],
     });
     for (const places of acks.values()) {
       for (const { reason } of places) expect(reason.length).toBeGreaterThan(60);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { DEFAULTS, TABLES } from "../../runtime/adapters/aws/config.ts";
+import { LIMITS } from "../../runtime/core/limits.ts";
 import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
 
 let fixture: FabricFixture;
@@ -24,6 +25,8 @@ describe("tables", () => {
       AttributeDefinitions: [
         { AttributeName: TABLES.state.partitionKey, AttributeType: "S" },
         { AttributeName: TABLES.state.sortKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.strandedIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.strandedIndex.sortKey, AttributeType: "N" },
       ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {
@@ -36,6 +39,23 @@ describe("tables", () => {
       KeySchema: [
         { AttributeName: TABLES.workflows.partitionKey, KeyType: "HASH" },
         { AttributeName: TABLES.workflows.sortKey, KeyType: "RANGE" },
+      ],
+    });
+  });
+
+  test("State has the sparse stranded index the sweeper queries: shard + time, keys and actor type only", () => {
+    const { strandedIndex } = TABLES.state;
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-State",
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: strandedIndex.name,
+          KeySchema: [
+            { AttributeName: strandedIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: strandedIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
+        },
       ],
     });
   });
@@ -98,7 +118,7 @@ describe("queues", () => {
     });
   });
 
-  test("the actor queue redrives to a FIFO DLQ after DEFAULTS.maxReceives receives", () => {
+  test("the actor queue redrives to a FIFO DLQ only maxReceives + the runtime's slack later (the runtime parks first)", () => {
     const dlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" });
     template.hasResourceProperties("AWS::SQS::Queue", {
       QueueName: "MyApp-dev-actors-dlq.fifo",
@@ -106,7 +126,10 @@ describe("queues", () => {
     });
     template.hasResourceProperties("AWS::SQS::Queue", {
       QueueName: "MyApp-dev-actors.fifo",
-      RedrivePolicy: { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: DEFAULTS.maxReceives },
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(dlq),
+        maxReceiveCount: DEFAULTS.maxReceives + LIMITS.redriveSlackReceives,
+      },
     });
   });
 

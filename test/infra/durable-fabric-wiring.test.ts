@@ -73,13 +73,32 @@ describe("signals", () => {
     });
   });
 
-  test("EventBridge may invoke the function only from the signal rule", () => {
-    const rule = logicalId(template, "AWS::Events::Rule", { Name: "MyApp-dev-actor-signals" });
-    template.hasResourceProperties("AWS::Lambda::Permission", {
-      Action: "lambda:InvokeFunction",
-      Principal: "events.amazonaws.com",
-      FunctionName: arnOf(fn),
-      SourceArn: arnOf(rule),
+  test("EventBridge may invoke the function only from the signal rule and the sweep rule", () => {
+    const permissions = Object.values(
+      template.findResources("AWS::Lambda::Permission", {
+        Properties: { Principal: "events.amazonaws.com" },
+      }),
+    );
+    const sources = permissions.map((p) => JSON.stringify(p.Properties.SourceArn)).sort();
+    const rules = ["MyApp-dev-actor-signals", "MyApp-dev-sweep"].map((Name) =>
+      JSON.stringify(arnOf(logicalId(template, "AWS::Events::Rule", { Name }))),
+    );
+    expect(sources).toEqual(rules.sort());
+  });
+});
+
+describe("sweeper", () => {
+  test("a schedule rule invokes the function every minute with a durable.sweep event, without retries", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      Name: "MyApp-dev-sweep",
+      ScheduleExpression: "rate(1 minute)",
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(fn),
+          Input: JSON.stringify({ type: "durable.sweep" }),
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
     });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Template } from "aws-cdk-lib/assertions";
+import { TABLES } from "../../runtime/adapters/aws/config.ts";
 import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
 
 interface Statement {
@@ -149,7 +150,13 @@ describe("least privilege", () => {
     expect(statement.Resource).toEqual(arnOf(dlq));
   });
 
-  test("the function role has no statements beyond the eight the fabric needs", () => {
+  test("the sweeper may query only the State table's stranded index, no other index and no Scan", () => {
+    const statement = functionStatements().get("StrandedIndex") as Statement;
+    expect(actionsOf(statement)).toEqual(["dynamodb:Query"]);
+    expect(JSON.stringify(statement.Resource)).toContain(`/index/${TABLES.state.strandedIndex.name}`);
+  });
+
+  test("the function role has no statements beyond the nine the fabric needs", () => {
     expect([...functionStatements().keys()].sort()).toEqual(
       [
         "ActorLeases",
@@ -160,6 +167,7 @@ describe("least privilege", () => {
         "FarTimers",
         "PassSchedulerRole",
         "PublishSignals",
+        "StrandedIndex",
       ].sort(),
     );
   });

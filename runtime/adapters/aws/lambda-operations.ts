@@ -34,12 +34,20 @@ export async function sweep(
   metrics: LambdaMetrics,
   log: (fields: Record<string, unknown>) => void,
 ): Promise<SweepResult> {
-  const result = await sweepStranded(fabric, {
-    olderThanMs: DEFAULTS.sweepOlderThanMs,
-    limit: 200,
-    onError: (actorId, error) =>
-      log({ level: "error", message: "sweep could not settle an actor", actorId, error: String(error) }),
-  });
+  let result: SweepResult;
+  try {
+    result = await sweepStranded(fabric, {
+      olderThanMs: DEFAULTS.sweepOlderThanMs,
+      limit: 200,
+      onError: (actorId, error) =>
+        log({ level: "error", message: "sweep could not settle an actor", actorId, error: String(error) }),
+    });
+  } catch (error) {
+    // Never thrown: a failed sweep would be retried into the function's async DLQ (the signal DLQ),
+    // and the next minute's sweep covers it anyway.
+    log({ level: "error", message: "sweep failed; the next one retries", error: String(error) });
+    return { found: 0, settled: 0, failed: 1 };
+  }
   metrics.count("sweep", "OutboxesSwept", result.settled);
   if (result.found > 0) log({ level: "info", message: "sweep", ...result });
   return result;
