@@ -1,4 +1,4 @@
-import type { Lease, LoadedActor, ProcessedMarker } from "../ports/actor-store.ts";
+import type { Lease, LoadedActor, ProcessedMarker, WaitingPage } from "../ports/actor-store.ts";
 import type {
   ActorMessage,
   HeldMessage,
@@ -12,7 +12,7 @@ import { DeliveriesExhaustedError, type DurableError, UnknownActorError } from "
 import { assertJson, cloneJson, type JsonObject } from "./json.ts";
 import { runMessage } from "./run-message.ts";
 import type { MessageOutcome, TurnEnv } from "./turn.ts";
-import { heldPosition, withoutDelivery } from "./waiting.ts";
+import { heldPosition, redrivePosition, withoutDelivery } from "./waiting.ts";
 
 /**
  * The middle of a turn: runs each message in order on a draft of the loaded actor and collects
@@ -34,8 +34,10 @@ export interface Draft {
 export interface ApplyOptions {
   /** A synchronous call: it runs even on a parked actor, never parks it and never holds. */
   sync: boolean;
-  /** Held messages from the head of the waiting list, applied before the delivered ones. */
-  waitingHead: readonly HeldMessage[];
+  /** Held messages from the head of the waiting list, applied before the delivered ones (null: not read). */
+  waitingHead: WaitingPage | null;
+  /** Dead letters to put at the head of the waiting list (see TurnOptions.redrive). */
+  redrive: readonly ActorMessage[];
   /** Clear the parked flag in this turn (an operator's unpark). */
   unpark: boolean;
   /**
@@ -87,7 +89,8 @@ export async function applyMessages(
     });
   }
   const turn = new QueuedTurn(env, def, lease, draft, options, record.version);
-  if (options.sync) await turn.runCalls(pending);
+  if (options.redrive.length > 0) turn.redrive(options.redrive, processed);
+  else if (options.sync) await turn.runCalls(pending);
   else if (options.parkWith) turn.parkInstead(pending, options.parkWith);
   else if (draft.parked) turn.hold(pending);
   else await turn.runQueued(pending);
@@ -130,10 +133,15 @@ class QueuedTurn {
    * failure they are skipped and come back with it.
    */
   async runQueued(delivered: readonly ActorMessage[]): Promise<void> {
-    const head = this.options.waitingHead;
-    const waitingCount = this.draft.waiting?.count ?? 0;
+    const { held: head, complete } = this.options.waitingHead ?? { held: [], complete: false };
+    const waiting = this.draft.waiting;
+    if (this.options.waitingHead && complete && waiting && waiting.count !== head.length) {
+      // The store holds exactly these: the count is brought back in line if it ever drifted.
+      this.draft.waiting = { ...waiting, count: head.length };
+      this.draft.changed = true;
+    }
     // Delivered messages may run in this turn only if nothing unloaded is still waiting ahead of them.
-    const runnable = head.length >= waitingCount ? delivered : [];
+    const runnable = complete || head.length >= (this.draft.waiting?.count ?? 0) ? delivered : [];
     const behind = runnable === delivered ? [] : [...delivered];
     const queue: { message: ActorMessage; held?: HeldMessage }[] = [
       ...head.map((held) => ({ message: held.message, held })),
@@ -184,6 +192,35 @@ class QueuedTurn {
     for (const message of this.#skipped)
       this.draft.outcomes.push({ messageId: message.id, status: "skipped" });
     this.hold(behind);
+  }
+
+  /**
+   * Puts dead letters back at the head of the waiting list, in the order given, so each runs before
+   * its actor's later messages. A message already applied (its marker exists) or already at the
+   * head (a redrive repeated) is left out, so redriving twice applies nothing twice.
+   */
+  redrive(messages: readonly ActorMessage[], processed: ReadonlyMap<string, ProcessedMarker>): void {
+    const present = new Set((this.options.waitingHead?.held ?? []).map((h) => h.message.id));
+    const stamp = this.env.ports.clock.now();
+    messages.forEach((message, i) => {
+      const marker = processed.get(message.id);
+      if (marker) {
+        this.draft.outcomes.push({ messageId: message.id, status: "duplicate", version: marker.version });
+        return;
+      }
+      if (!present.has(message.id)) {
+        present.add(message.id);
+        this.draft.hold.push({ position: redrivePosition(stamp, i), message: withoutDelivery(message) });
+        const waiting = this.draft.waiting;
+        this.draft.waiting = {
+          count: (waiting?.count ?? 0) + 1,
+          through: waiting?.through ?? "",
+          headFailures: 0,
+        };
+        this.draft.changed = true;
+      }
+      this.draft.outcomes.push({ messageId: message.id, status: "held" });
+    });
   }
 
   /** A turn-level failure on the delivery: park on the first message if that was its last, hold the rest. */

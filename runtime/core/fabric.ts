@@ -50,6 +50,21 @@ export interface FabricOptions {
  */
 export type BatchVerdict = "done" | "held" | "parked" | "retry" | "skipped";
 
+/** What `redrive` did. */
+export interface RedriveResult {
+  actorId: string;
+  /** Put back at the head of the waiting list. */
+  redriven: number;
+  /** Left out: their message id had already been applied. */
+  alreadyApplied: number;
+  /** Waiting messages (the redriven ones first) that ran right away because the actor was not parked. */
+  drained: number;
+  stillWaiting: number;
+  /** The actor's park, if it is (still, or again) parked. */
+  parked: ParkedRecord | null;
+  version: number;
+}
+
 /** What `unpark` did. */
 export interface UnparkResult {
   actorId: string;
@@ -150,31 +165,68 @@ export class Fabric implements Invoker {
    * @example const { waiting, drained } = await fabric.unpark("order-7");
    */
   async unpark(actorId: string, actorType?: string): Promise<UnparkResult> {
-    const type = actorType ?? (await this.ports.store.read(actorId))?.actorType ?? undefined;
     const before = await this.ports.store.read(actorId);
+    const type = actorType ?? before?.actorType ?? undefined;
     const first = await this.#serialized(actorId, () =>
       runTurn(this.#env(), actorId, [], { unpark: true, actorType: type }),
     );
-    let { drained, waiting, parked, version } = first;
-    // One turn applies a bounded number; the rest follow in order, until none wait or one parks again.
-    while (waiting > 0 && parked === null) {
-      const next = await this.#serialized(actorId, () =>
-        runTurn(this.#env(), actorId, [], { actorType: type }),
-      );
-      if (next.drained === 0) break;
-      ({ waiting, parked, version } = next);
-      drained += next.drained;
-    }
+    const after = await this.#drain(actorId, type, first);
     return {
       actorId,
       wasParked: before?.parked != null,
       parkedOn: before?.parked ?? null,
       waiting: before?.waiting?.count ?? 0,
-      drained,
-      stillWaiting: waiting,
-      parkedAgain: parked,
-      version,
+      drained: first.drained + after.drained,
+      stillWaiting: after.waiting,
+      parkedAgain: after.parked,
+      version: after.version,
     };
+  }
+
+  /**
+   * Puts dead letters back ahead of their actor's later messages (the head of its waiting list)
+   * through a fenced turn; with `unpark`, also clears the park. Messages already applied, or
+   * already put back, are left out, so redriving twice applies nothing twice. An actor that is
+   * not parked (or is unparked here) runs them at once, in order.
+   * @example await fabric.redrive("order-7", [deadLetter.message], { unpark: true });
+   */
+  async redrive(
+    actorId: string,
+    messages: readonly ActorMessage[],
+    options: { unpark?: boolean; actorType?: string } = {},
+  ): Promise<RedriveResult> {
+    const before = await this.ports.store.read(actorId);
+    const type = options.actorType ?? before?.actorType ?? messages[0]?.actorType ?? undefined;
+    const put = await this.#serialized(actorId, () =>
+      runTurn(this.#env(), actorId, [], { redrive: messages, unpark: options.unpark, actorType: type }),
+    );
+    const after = await this.#drain(actorId, type, put);
+    return {
+      actorId,
+      redriven: put.outcomes.filter((o) => o.status === "held").length,
+      alreadyApplied: put.outcomes.filter((o) => o.status === "duplicate").length,
+      drained: after.drained,
+      stillWaiting: after.waiting,
+      parked: after.parked,
+      version: after.version,
+    };
+  }
+
+  /** Turns with no new message until the waiting list is empty, the actor parks, or a turn makes no progress. */
+  async #drain(
+    actorId: string,
+    actorType: string | undefined,
+    last: TurnResult,
+  ): Promise<{ drained: number; waiting: number; parked: ParkedRecord | null; version: number }> {
+    let { waiting, parked, version } = last;
+    let drained = 0;
+    while (waiting > 0 && parked === null) {
+      const next = await this.#serialized(actorId, () => runTurn(this.#env(), actorId, [], { actorType }));
+      ({ waiting, parked, version } = next);
+      if (next.drained === 0) break;
+      drained += next.drained;
+    }
+    return { drained, waiting, parked, version };
   }
 
   /**

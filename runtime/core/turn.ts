@@ -82,6 +82,11 @@ export interface TurnOptions {
   parkWith?: DurableError;
   /** The actor type when there are no messages to name it (unpark, sweep). */
   actorType?: string;
+  /**
+   * Dead letters to run again: put at the head of the actor's waiting list (ahead of every later
+   * message), unless already applied or already there. They run when the actor is not parked.
+   */
+  redrive?: readonly ActorMessage[];
 }
 
 let turnSeq = 0;
@@ -113,24 +118,26 @@ export async function runTurn(
       owner,
       leaseMs: settings.leaseMs,
       waitMs: settings.leaseWaitMs,
-      messageIds: messages.filter((m) => !m.transient).map((m) => m.id),
+      messageIds: [...messages, ...(options.redrive ?? [])].filter((m) => !m.transient).map((m) => m.id),
     });
     leaseWaitMs += waitedMs;
     epoch = lease.epoch;
     const keeper = new LeaseKeeper(ports.store, ports.clock, lease, settings.leaseMs);
     try {
       const { record } = loaded;
+      const redrive = options.redrive ?? [];
       const drains =
         !options.sync &&
         !options.parkWith &&
         (record.waiting?.count ?? 0) > 0 &&
-        (record.parked === null || options.unpark === true);
-      const waitingHead = drains ? await ports.store.loadWaiting(actorId, LIMITS.drainPerTurn) : [];
+        (record.parked === null || options.unpark === true || redrive.length > 0);
+      const waitingHead = drains ? await ports.store.loadWaiting(actorId, LIMITS.drainPerTurn) : null;
       const draft = await applyMessages(env, def, lease, loaded, messages, {
         sync: options.sync ?? false,
         waitingHead,
         unpark: options.unpark ?? false,
         parkWith: options.parkWith,
+        redrive,
         maxHeldBytes: ports.store.limits.maxHeldBytesPerCommit,
       });
       await keeper.stop();

@@ -23,6 +23,14 @@ export function heldPosition(message: ActorMessage, through: string): string {
   return through === "" ? "0".repeat(SEQUENCE_WIDTH) : `${through}~`;
 }
 
+/**
+ * The position of a redriven dead letter: "!" sorts before every digit, so it goes ahead of all
+ * held messages; the stamp and index keep several redrives in the order they were made.
+ */
+export function redrivePosition(now: number, index: number): string {
+  return `!${padSequence(now)}.${String(index).padStart(4, "0")}`;
+}
+
 /** A message as it is stored or sent on: what belongs to one delivery (count, sequence) stays behind. */
 export function withoutDelivery(message: ActorMessage): ActorMessage {
   const { receiveCount: _receiveCount, sequence: _sequence, ...rest } = message;

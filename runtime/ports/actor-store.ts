@@ -66,6 +66,13 @@ export interface ActorStoreLimits {
   maxHeldBytesPerCommit: number;
 }
 
+/** The head of a waiting list. */
+export interface WaitingPage {
+  held: HeldMessage[];
+  /** True when the list holds nothing after these. */
+  complete: boolean;
+}
+
 /** An actor whose committed work is not finished: an unrelayed outbox, or waiting messages to apply. */
 export interface StrandedActor {
   actorId: string;
@@ -93,9 +100,10 @@ export interface ActorStore {
   load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor>;
   /**
    * Held messages of an actor from the head of its waiting list, in order (read under the turn's
-   * lease): at most `limit`, fewer when the store's per-commit budget runs out first.
+   * lease): at most `limit`, fewer when the store's per-commit budget runs out first. `complete`
+   * says nothing more is held after them.
    */
-  loadWaiting(actorId: string, limit: number): Promise<HeldMessage[]>;
+  loadWaiting(actorId: string, limit: number): Promise<WaitingPage>;
   /**
    * Writes the turn atomically. Throws LeaseLostError when the lease's epoch/owner is no longer
    * current, VersionConflictError when the version moved, StateTooLargeError before writing anything

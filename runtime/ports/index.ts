@@ -7,6 +7,7 @@ export type {
   ProcessedMarker,
   StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "./actor-store.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export type { DeadLetter, DeadLetterEntry, Delivery, MessageQueue, ReceiveOptions } from "./message-queue.ts";

@@ -60,13 +60,13 @@ export function waitingCases(backend: string, fixture: () => ActorStoreFixture):
       await store.commit(turnCommit(lease, 0, now + 1, { hold, waiting: summary(3, 3), release: true }));
       expect((await store.read(actorId))?.waiting).toEqual(summary(3, 3));
       const all = await store.loadWaiting(actorId, 10);
-      expect(all.map((h) => h.message.id)).toEqual([1, 2, 3].map((n) => `${actorId}-w${n}`));
-      expect(all[0]?.message).toEqual(held(actorId, 1).message);
-      expect((await store.loadWaiting(actorId, 2)).map((h) => h.position)).toEqual([
-        padSequence(1001),
-        padSequence(1002),
-      ]);
-      expect(await store.loadWaiting(uniqueId("other"), 10)).toEqual([]);
+      expect(all.held.map((h) => h.message.id)).toEqual([1, 2, 3].map((n) => `${actorId}-w${n}`));
+      expect(all.held[0]?.message).toEqual(held(actorId, 1).message);
+      expect(all.complete).toBe(true);
+      const page = await store.loadWaiting(actorId, 2);
+      expect(page.held.map((h) => h.position)).toEqual([padSequence(1001), padSequence(1002)]);
+      expect(page.complete).toBe(false);
+      expect(await store.loadWaiting(uniqueId("other"), 10)).toEqual({ held: [], complete: true });
     },
   );
 
@@ -80,7 +80,7 @@ export function waitingCases(backend: string, fixture: () => ActorStoreFixture):
       const hold = [held(actorId, 1), held(actorId, 2)];
       await store.commit(turnCommit(lease, 0, now + 1, { hold, waiting: summary(2, 2), release: true }));
       const next = await store.acquireLease(actorId, "a", TTL, now + 2);
-      const [first] = await store.loadWaiting(actorId, 1);
+      const [first] = (await store.loadWaiting(actorId, 1)).held;
       if (!first) throw new Error("nothing was held");
       await store.commit(
         turnCommit(next, 1, now + 3, {
@@ -91,7 +91,7 @@ export function waitingCases(backend: string, fixture: () => ActorStoreFixture):
           release: true,
         }),
       );
-      expect((await store.loadWaiting(actorId, 10)).map((h) => h.message.id)).toEqual([`${actorId}-w2`]);
+      expect((await store.loadWaiting(actorId, 10)).held.map((h) => h.message.id)).toEqual([`${actorId}-w2`]);
       expect((await store.read(actorId))?.waiting).toEqual(summary(1, 2));
     },
   );
@@ -109,14 +109,14 @@ export function waitingCases(backend: string, fixture: () => ActorStoreFixture):
     await store.commit(
       turnCommit(lease, 0, now + 1, { hold: [big, held(actorId, 2)], waiting: summary(2, 2), release: true }),
     );
-    const loaded = await store.loadWaiting(actorId, 10);
+    const { held: loaded } = await store.loadWaiting(actorId, 10);
     expect(loaded.map((h) => h.message.id)).toEqual([`${actorId}-w1`, `${actorId}-w2`]);
     expect(loaded[0]?.message.input).toEqual({ blob });
     const next = await store.acquireLease(actorId, "a", TTL, now + 2);
     await store.commit(
       turnCommit(next, 1, now + 3, { drained: loaded.slice(0, 1), waiting: summary(1, 2), release: true }),
     );
-    expect((await store.loadWaiting(actorId, 10)).map((h) => h.message.id)).toEqual([`${actorId}-w2`]);
+    expect((await store.loadWaiting(actorId, 10)).held.map((h) => h.message.id)).toEqual([`${actorId}-w2`]);
   });
 
   test(name("lists an actor whose committed outbox is not cleared, until clearOutbox"), async () => {

@@ -219,6 +219,41 @@ describe("a poison message parks its actor; its followers wait in order", () => 
   });
 });
 
+describe("redrive puts dead letters back ahead of their actor's later messages", () => {
+  test("without --unpark the poison waits at the head; unpark then runs it first, then its followers, in order", async () => {
+    const { fabric, send, drain, log, dead } = setup();
+    broken.add("poison");
+    await send("picky-r1", "poison", "f1", "f2");
+    await drain();
+    broken.clear();
+    const [letter] = await ports.queue.deadLetters("picky-r1");
+    if (!letter) throw new Error("no dead letter");
+    const put = await fabric.redrive("picky-r1", [letter.message]);
+    expect(put).toMatchObject({ redriven: 1, alreadyApplied: 0, drained: 0, stillWaiting: 3 });
+    expect((await ports.store.read("picky-r1"))?.parked).not.toBeNull();
+    expect(await log("picky-r1")).toEqual([]);
+    expect(await fabric.unpark("picky-r1")).toMatchObject({ waiting: 3, drained: 3, stillWaiting: 0 });
+    expect(await log("picky-r1")).toEqual(["poison", "f1", "f2"]);
+    expect(await dead("picky-r1")).toEqual(["poison"]);
+  });
+
+  test("with unpark it runs at once, ahead of the followers; redriving again applies nothing twice", async () => {
+    const { fabric, send, drain, log } = setup();
+    broken.add("poison");
+    await send("picky-r2", "poison", "f1");
+    await drain();
+    broken.clear();
+    const [letter] = await ports.queue.deadLetters("picky-r2");
+    if (!letter) throw new Error("no dead letter");
+    const first = await fabric.redrive("picky-r2", [letter.message], { unpark: true });
+    expect(first).toMatchObject({ redriven: 1, drained: 2, stillWaiting: 0, parked: null });
+    expect(await log("picky-r2")).toEqual(["poison", "f1"]);
+    const again = await fabric.redrive("picky-r2", [letter.message], { unpark: true });
+    expect(again).toMatchObject({ redriven: 0, alreadyApplied: 1, drained: 0 });
+    expect(await log("picky-r2")).toEqual(["poison", "f1"]);
+  });
+});
+
 describe("the sweeper finishes what a crash left", () => {
   test("an outbox committed but never relayed is relayed without another call to the actor", async () => {
     const { fabric, clock, drain, log } = setup();

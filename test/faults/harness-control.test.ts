@@ -9,8 +9,8 @@ import type {
   LoadedActor,
   ProcessedMarker,
   StrandedActor,
+  WaitingPage,
 } from "../../runtime/ports/actor-store.ts";
-import type { HeldMessage } from "../../runtime/ports/messages.ts";
 import type { Worker } from "./backends.ts";
 import { runCounterWorkload, tallyCounter } from "./counter-workload.ts";
 import { type FaultErrors, FaultInjector, sleep } from "./fault-injector.ts";
@@ -70,8 +70,8 @@ class UnfencedStore implements ActorStore {
   async renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease> {
     return { ...lease, expiresAt: now + ttlMs };
   }
-  async loadWaiting(): Promise<HeldMessage[]> {
-    return [];
+  async loadWaiting(): Promise<WaitingPage> {
+    return { held: [], complete: true };
   }
   async listStranded(): Promise<StrandedActor[]> {
     return [];

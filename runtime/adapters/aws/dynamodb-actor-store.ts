@@ -17,8 +17,8 @@ import type {
   ProcessedMarker,
   StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "../../ports/actor-store.ts";
-import type { HeldMessage } from "../../ports/messages.ts";
 import { commitError } from "./commit-errors.ts";
 import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
@@ -184,7 +184,7 @@ export class DynamoActorStore implements ActorStore {
   }
 
   /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
-  async loadWaiting(actorId: string, limit: number): Promise<HeldMessage[]> {
+  async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
     try {
       const result = await this.client.send(
         new QueryCommand({
@@ -197,7 +197,10 @@ export class DynamoActorStore implements ActorStore {
           Limit: Math.max(1, limit),
         }),
       );
-      return await decodeHeld(result.Items ?? []);
+      const items = result.Items ?? [];
+      const held = await decodeHeld(items);
+      const heldItems = held.reduce((n, h) => n + (h.parts ?? 1), 0);
+      return { held, complete: result.LastEvaluatedKey === undefined && heldItems === items.length };
     } catch (error) {
       throw storeError(error, `reading the waiting messages of ${actorId}`);
     }

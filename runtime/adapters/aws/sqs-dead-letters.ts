@@ -59,7 +59,11 @@ export class DeadLetterBox {
         [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(receiveCount),
         [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
       });
-      return { ...encoded, groupId: message.actorId, deduplicationId: deduplicationId(message.id) };
+      return {
+        ...encoded,
+        groupId: deadLetterGroup(message.actorId, message.id),
+        deduplicationId: deduplicationId(message.id),
+      };
     });
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
   }
@@ -77,7 +81,7 @@ export class DeadLetterBox {
         },
         [SQS_ATTRIBUTES.deadLetteredAt]: { DataType: "String", StringValue: String(now) },
       },
-      groupId: m.Attributes?.MessageGroupId ?? "malformed",
+      groupId: deadLetterGroup(m.Attributes?.MessageGroupId ?? "malformed", m.MessageId ?? m.Body ?? ""),
       deduplicationId: sha256(m.MessageId ?? m.Body ?? ""),
     }));
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
@@ -107,7 +111,7 @@ export class DeadLetterBox {
           seen.set(m.MessageId, {
             letter: this.toDeadLetter(m),
             receipt: m.ReceiptHandle,
-            actorId: m.Attributes?.MessageGroupId ?? "",
+            actorId: actorOfGroup(m.Attributes?.MessageGroupId),
           });
         }
       }
@@ -125,7 +129,7 @@ export class DeadLetterBox {
     const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
     const message = decodeMessage(m.Body) ?? {
       id: m.MessageId ?? "",
-      actorId: m.Attributes?.MessageGroupId ?? "",
+      actorId: actorOfGroup(m.Attributes?.MessageGroupId),
       handler: "",
       kind: "send" as const,
       input: m.Body ?? null,
@@ -190,4 +194,19 @@ export class DeadLetterBox {
     });
     return this.url;
   }
+}
+
+/**
+ * A dead letter's own message group. A FIFO queue hands out only the head of each group while it is
+ * in flight, so with one group per actor a listing could never see past an actor's first dead
+ * letter; one group per letter makes every letter a head (order among an actor's dead letters is
+ * kept by their dead-lettered-at time instead, and redrive puts them back in that order).
+ */
+export function deadLetterGroup(actorId: string, messageId: string): string {
+  return `${actorId.slice(0, 100)}#${sha256(messageId).slice(0, 16)}`;
+}
+
+/** The actor a dead letter's group names (the group of a message SQS's own redrive moved is the actor id). */
+function actorOfGroup(group: string | undefined): string {
+  return (group ?? "").replace(/#[0-9a-f]{16}$/, "");
 }

@@ -10,6 +10,7 @@ import type {
   ProcessedMarker,
   StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "../../ports/actor-store.ts";
 import type { ActorMessage, HeldMessage } from "../../ports/messages.ts";
 import {
@@ -119,13 +120,16 @@ export class LocalActorStore implements ActorStore {
     });
   }
 
-  async loadWaiting(actorId: string, limit: number): Promise<HeldMessage[]> {
-    return this.db.sqlite
+  async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
+    const rows = this.db.sqlite
       .query<{ position: string; body: string }, { actorId: string; limit: number }>(
         "SELECT position, body FROM waiting WHERE actor_id = $actorId ORDER BY position LIMIT $limit",
       )
-      .all({ actorId, limit: Math.max(0, limit) })
+      .all({ actorId, limit: Math.max(0, limit) + 1 });
+    const held: HeldMessage[] = rows
+      .slice(0, Math.max(0, limit))
       .map((row) => ({ position: row.position, message: decode<ActorMessage>(row.body) }));
+    return { held, complete: rows.length <= held.length };
   }
 
   async commit(commit: TurnCommit): Promise<void> {
