@@ -17,9 +17,27 @@ import {
   type AwsEnvironment,
   type EnvSource,
   resolveAwsEnvironment,
+  type SdkClientConfig,
   sdkClientConfig,
 } from "./aws-environment.ts";
 import { guard, invokeFunction, unparkOnStage } from "./stage-requests.ts";
+
+/**
+ * The SDK settings for a recorded stage, and the target line commands print for it
+ * ("stage prod (orders-prod, eu-west-1)").
+ */
+export function stageConnection(
+  outputs: StageOutputs,
+  env: EnvSource,
+): { config: SdkClientConfig; description: string } {
+  const resolved = resolveAwsEnvironment(env, { configRegion: outputs.region });
+  // An emulator stage keeps its endpoint; AWS_ENDPOINT_URL still wins for one that moved.
+  const aws: AwsEnvironment = { ...resolved, endpoint: resolved.endpoint ?? outputs.endpoint };
+  return {
+    config: sdkClientConfig(aws),
+    description: `stage ${outputs.stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
+  };
+}
 
 /** How often `state tail` reads a stage's state item: DynamoDB has no change feed the CLI could hold open cheaply. */
 const TAIL_POLL_MS = 1000;
@@ -33,10 +51,7 @@ const TAIL_POLL_MS = 1000;
  */
 export function stageActorTarget(project: Project, outputs: StageOutputs, env: EnvSource): ActorTarget {
   const { stage } = outputs;
-  const resolved = resolveAwsEnvironment(env, { configRegion: outputs.region });
-  // An emulator stage keeps its endpoint; AWS_ENDPOINT_URL still wins for one that moved.
-  const aws: AwsEnvironment = { ...resolved, endpoint: resolved.endpoint ?? outputs.endpoint };
-  const config = sdkClientConfig(aws);
+  const { config, description } = stageConnection(outputs, env);
   const lambda = new LambdaClient(config);
   const sqs = new SQSClient(config);
   const dynamodb = new DynamoDBClient(config);
@@ -60,7 +75,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
   const where = `stage ${stage}`;
 
   return {
-    description: `stage ${stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
+    description,
     kind: "stage",
     async invoke(request): Promise<InvokeResponse> {
       const message = await toMessage(request);
