@@ -5,7 +5,7 @@ import type { CliContext } from "../context.ts";
 import { ConfirmationRequiredError, DeclinedError } from "../deploy/errors.ts";
 import { countLine, letterDetails, letterTable, redriveLines } from "../dlq/format.ts";
 import { type Letter, letterView } from "../dlq/letters.ts";
-import { redriveLetters } from "../dlq/redrive.ts";
+import { redriveInOrder } from "../dlq/redrive.ts";
 import { type DlqTarget, type DlqTargetOptions, openDlqTarget } from "../dlq/target.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { Output } from "../output.ts";
@@ -105,7 +105,7 @@ export async function runDlqRedrive(
       );
       return;
     }
-    const report = await redriveLetters(target, selected, all, { unpark: opts.unpark });
+    const report = await redriveInOrder(target, selected, all, { unpark: opts.unpark });
     out.result(
       { target: target.description, redriven: report.outcomes, skipped: report.skipped },
       redriveLines(report, out).join("\n"),

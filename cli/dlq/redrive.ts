@@ -1,5 +1,6 @@
 import { REDRIVE_BATCH } from "../../runtime/adapters/aws/invoke-event.ts";
 import type { RedriveResult } from "../../runtime/core/fabric.ts";
+import type { JsonObject } from "../../runtime/core/json.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
 import { byAge, type Letter } from "./letters.ts";
@@ -51,7 +52,7 @@ export interface RedriveReport {
  * its DLQ only after the redrive that carried it committed. A crash in between leaves it there;
  * redriving it again applies nothing twice. Actors go one after another, oldest letter first.
  */
-export async function redriveLetters(
+export async function redriveInOrder(
   target: DlqTarget,
   selected: readonly Letter[],
   all: readonly Letter[],
@@ -65,7 +66,7 @@ export async function redriveLetters(
     if (path.kind === "none") report.skipped.push({ messageId: letter.id, why: path.why });
     else if (path.kind === "route")
       units.push(() => redriveRoute(target, letter, path.message, path.signalType, all));
-    else if (path.kind === "event") units.push(() => redriveEvent(target, letter));
+    else if (path.kind === "event") units.push(() => redriveEvent(target, letter, path.event));
     else {
       const actorId = path.message.actorId;
       const group = byActor.get(actorId);
@@ -153,12 +154,10 @@ async function redriveRoute(
   return outcome;
 }
 
-async function redriveEvent(target: DlqTarget, letter: Letter): Promise<RedriveOutcome> {
+async function redriveEvent(target: DlqTarget, letter: Letter, event: JsonObject): Promise<RedriveOutcome> {
   const outcome = emptyOutcome("event", null, []);
   outcome.messageIds = [letter.id];
   outcome.signalType = letter.signalType;
-  if (letter.path.kind !== "event") return outcome;
-  const { event } = letter.path;
   const delivered = await attempt(outcome, () => target.deliverSignal(event));
   if (delivered) {
     outcome.routed = delivered.routed;

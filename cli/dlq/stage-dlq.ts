@@ -1,12 +1,9 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { type Message, SQSClient } from "@aws-sdk/client-sqs";
+import type { Message } from "@aws-sdk/client-sqs";
 import { DEFAULTS } from "../../runtime/adapters/aws/config.ts";
-import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
 import { actorOfGroup, readDeadLetter } from "../../runtime/adapters/aws/sqs-dead-letters.ts";
 import { assertActorId } from "../../runtime/core/limits.ts";
 import type { EnvSource } from "../deploy/aws-environment.ts";
-import { stageConnection } from "../deploy/stage-actor-target.ts";
+import { openStageClients } from "../deploy/stage-clients.ts";
 import { deliverSignalOnStage, redriveOnStage } from "../deploy/stage-requests.ts";
 import { CliError } from "../errors.ts";
 import type { Project } from "../project.ts";
@@ -30,15 +27,8 @@ export function openStageDlq(project: Project, stage: string, env: EnvSource): D
       { hint: `run durable deploy --stage ${stage} to rewrite it` },
     );
   }
-  const { config, description } = stageConnection(outputs, env);
-  const lambda = new LambdaClient(config);
-  const sqs = new SQSClient(config);
-  const dynamodb = new DynamoDBClient(config);
-  const store = new DynamoActorStore({
-    client: dynamodb,
-    stateTable: outputs.stateTable,
-    locksTable: outputs.locksTable,
-  });
+  const clients = openStageClients(outputs, env);
+  const { lambda, sqs, store } = clients;
   const admin = new SqsDeadLetterAdmin(sqs, `stage ${stage}`);
   /** Receipts of letters received and not yet removed, per queue: released on close. */
   const held = new Map<string, Set<string>>([
@@ -53,7 +43,7 @@ export function openStageDlq(project: Project, stage: string, env: EnvSource): D
   };
 
   return {
-    description,
+    description: clients.description,
     async letters(holdSeconds) {
       const [actors, signals] = await Promise.all([
         receive(queueDlqUrl, holdSeconds),
@@ -91,9 +81,7 @@ export function openStageDlq(project: Project, stage: string, env: EnvSource): D
           ),
         );
       } finally {
-        lambda.destroy();
-        sqs.destroy();
-        dynamodb.destroy();
+        clients.destroy();
       }
     },
   };
@@ -120,12 +108,13 @@ function signalDlqLetter(m: Message, queueUrl: string): Letter {
   const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
   const code = attribute("ERROR_CODE") ?? attribute("ErrorCode");
   const message = attribute("ERROR_MESSAGE") ?? attribute("ErrorMessage");
-  const retries = Number(attribute("RETRY_ATTEMPTS"));
+  const retries = attribute("RETRY_ATTEMPTS");
   return signalEventLetter({
     body: m.Body ?? "",
     reason: [code, message].filter(Boolean).join(": ") || "in the signal DLQ (no reason recorded)",
     at: Number(m.Attributes?.SentTimestamp ?? 0),
-    receiveCount: Number.isInteger(retries) && attribute("RETRY_ATTEMPTS") !== undefined ? retries + 1 : null,
+    // EventBridge counts its retries; the first attempt comes on top. Lambda records no count.
+    receiveCount: retries !== undefined && /^\d+$/.test(retries) ? Number(retries) + 1 : null,
     storedId: m.MessageId ?? "",
     ref: { queueUrl, receipt: m.ReceiptHandle ?? "" },
   });
