@@ -5,7 +5,7 @@ import type { CliContext } from "../context.ts";
 import { ConfirmationRequiredError, DeclinedError } from "../deploy/errors.ts";
 import { countLine, letterDetails, letterTable, redriveLines } from "../dlq/format.ts";
 import { type Letter, letterView } from "../dlq/letters.ts";
-import { redriveInOrder } from "../dlq/redrive.ts";
+import { type RedriveReport, redriveInOrder } from "../dlq/redrive.ts";
 import { type DlqTarget, type DlqTargetOptions, openDlqTarget } from "../dlq/target.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { Output } from "../output.ts";
@@ -100,14 +100,20 @@ export async function runDlqRedrive(
         : ofActor(all, opts.actor);
     if (selected.length === 0) {
       out.result(
-        { target: target.description, redriven: [], skipped: [] },
+        { target: target.description, outcomes: [], skipped: [] },
         `no dead letters${opts.actor ? ` of ${opts.actor}` : ""} to redrive`,
       );
       return;
     }
-    const report = await redriveInOrder(target, selected, all, { unpark: opts.unpark });
+    const spinner = out.spinner(`redriving ${selected.length} dead letter(s)`);
+    let report: RedriveReport;
+    try {
+      report = await redriveInOrder(target, selected, all, { unpark: opts.unpark });
+    } finally {
+      spinner.stop();
+    }
     out.result(
-      { target: target.description, redriven: report.outcomes, skipped: report.skipped },
+      { target: target.description, outcomes: report.outcomes, skipped: report.skipped },
       redriveLines(report, out).join("\n"),
     );
     const failed = report.outcomes.filter((o) => o.error).flatMap((o) => o.messageIds);

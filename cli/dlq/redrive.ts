@@ -162,6 +162,10 @@ async function redriveEvent(target: DlqTarget, letter: Letter, event: JsonObject
   if (delivered) {
     outcome.routed = delivered.routed;
     await removeAfterCommit(target, outcome, [letter]);
+    if (delivered.routed === 0) {
+      outcome.next =
+        "no actor received it: nothing subscribes to it, or a route failed again (durable dlq list shows such a route as a letter of its own)";
+    }
   }
   return outcome;
 }

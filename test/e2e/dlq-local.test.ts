@@ -195,9 +195,9 @@ describe("durable dlq on the local fabric", () => {
     // With --unpark it runs at once, ahead of the followers held behind it.
     p.send("ledger-2", ["bad", "g1", "g2"], BROKEN);
     const now = await p.json<{
-      redriven: { actorId: string; unparked: boolean; result: { drained: number } }[];
+      outcomes: { actorId: string; unparked: boolean; result: { drained: number } }[];
     }>(["dlq", "redrive", "--actor", "ledger-2", "--unpark"]);
-    expect(now.redriven).toMatchObject([{ actorId: "ledger-2", unparked: true, result: { drained: 3 } }]);
+    expect(now.outcomes).toMatchObject([{ actorId: "ledger-2", unparked: true, result: { drained: 3 } }]);
     expect(await p.entries("ledger-2")).toEqual(["bad", "g1", "g2"]);
     expect((await p.json<{ parked: unknown }>(["state", "get", "ledger-2"])).parked).toBeNull();
   }, 60_000);
@@ -219,12 +219,17 @@ describe("durable dlq on the local fabric", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    await waitUntil(async () => existsSync(marker) && readFileSync(marker, "utf8") !== "", {
-      what: "the redriven poison's handler to start",
-      timeoutMs: 30_000,
-    });
-    process.kill(Number(readFileSync(marker, "utf8")), "SIGKILL");
-    await crashed.exited;
+    try {
+      await waitUntil(async () => existsSync(marker) && readFileSync(marker, "utf8") !== "", {
+        what: "the redriven poison's handler to start",
+        timeoutMs: 30_000,
+      });
+      // The Bun process that runs the CLI (its pid, written by the handler), not the node launcher.
+      process.kill(Number(readFileSync(marker, "utf8")), "SIGKILL");
+    } finally {
+      if (crashed.exitCode === null) crashed.kill();
+      await crashed.exited;
+    }
     expect(p.deadLetterRows()).toHaveLength(1);
     expect(await p.entries("ledger-3")).toEqual([]);
 
@@ -236,7 +241,7 @@ describe("durable dlq on the local fabric", () => {
 
     // The same letter back in the DLQ after it was applied (the state a crash right after the drain
     // leaves): redriving it is left out as already applied, and removes it.
-    const db = new Database(join(p.root, ".durable", "local.db"));
+    const db = new Database(join(p.root, ".durable", "local.db"), { strict: true });
     db.query(
       "INSERT INTO dead_letters (actor_id, body, receive_count, reason, at, message_id) VALUES ($actor_id, $body, $receive_count, $reason, $at, $message_id)",
     ).run({
@@ -260,7 +265,7 @@ describe("durable dlq on the local fabric", () => {
     await using _ = p.dir;
     p.pay("ledger-p", "paid1", { ROUTE_BROKEN: "1" });
     // A row no turn can run, as if written into the file by hand: the queue dead-letters it raw.
-    const db = new Database(join(p.root, ".durable", "local.db"));
+    const db = new Database(join(p.root, ".durable", "local.db"), { strict: true });
     db.query(
       "INSERT INTO messages (id, actor_id, body, visible_at) VALUES ('raw-1', 'ledger-x', '{\"actorId\":\"ledger-x\"}', 0)",
     ).run();

@@ -139,14 +139,14 @@ describe("durable dlq on a stage (DynamoDB Local + fauxqs, the function served i
     // Lambda fails after the function ran; the SDK sends the same redrive again.
     endpoint.failAfterRunning((e) => (e as { type?: string }).type === "durable.redrive");
     const before = endpoint.invocations.length;
-    const first = await json<{ redriven: { result: { redriven: number; drained: number } }[] }>([
+    const first = await json<{ outcomes: { result: { redriven: number; drained: number } }[] }>([
       "dlq",
       "redrive",
       poison,
       "--unpark",
     ]);
     expect(endpoint.invocations.length - before).toBe(2);
-    expect(first.redriven[0]?.result).toMatchObject({ redriven: 0, alreadyApplied: 1, drained: 0 });
+    expect(first.outcomes[0]?.result).toMatchObject({ redriven: 0, alreadyApplied: 1, drained: 0 });
     expect(await entries("ledger-i1")).toEqual(["bad", "h1"]);
 
     // The CLI stops right after the function answered, before it deleted the letter: the test makes
