@@ -1,27 +1,15 @@
 import type { Command } from "commander";
 import { assertActorId } from "../../runtime/core/limits.ts";
-import type { ActorRecord } from "../../runtime/ports/actor-store.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { Output } from "../output.ts";
 import { type ActorTarget, openTarget } from "../targets.ts";
+import { recordView, withIsoTime } from "../views.ts";
 
 interface StateOptions {
   stage: string | undefined;
-  json: boolean;
-}
-
-export function recordView(record: ActorRecord) {
-  return {
-    actorId: record.actorId,
-    actorType: record.actorType,
-    version: record.version,
-    state: record.state,
-    timers: record.timers,
-    parked: record.parked,
-    updatedAt: new Date(record.updatedAt).toISOString(),
-  };
+  json?: boolean | undefined;
 }
 
 /** Opens the target (local fabric or stage), says which one, runs `use`, and always closes it. */
@@ -82,9 +70,10 @@ export async function runStateTail(
     await target.follow(
       actorId,
       (event) => {
+        const view = withIsoTime(event, "at");
         out.line(
-          event,
-          `${out.c.cyan(`v${event.version}`)} ${out.c.dim(new Date(event.at).toISOString())} ${JSON.stringify(event.state)}`,
+          view,
+          `${out.c.cyan(`v${view.version}`)} ${out.c.dim(view.at)} ${JSON.stringify(view.state)}`,
         );
         if (++seen >= limit) stop.abort();
       },
@@ -101,13 +90,13 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
   assertActorId(actorId);
   await withTarget(ctx, opts, out, async (target) => {
     const record = await target.read(actorId);
-    if (!record?.parked) {
+    const parked = record && recordView(record).parked;
+    if (!parked) {
       throw new CliError("NOT_PARKED", `${actorId} is not parked`, {
         hint: `durable state get ${actorId} shows its state`,
       });
     }
     await target.unpark(actorId);
-    const { parked } = record;
     out.result(
       { actorId, unparked: true, failedMessage: parked },
       `unparked ${actorId}; its queued messages run again (message ${parked.messageId} failed: ${parked.error.message}; it stays in the dead-letter queue)`,
@@ -118,9 +107,10 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
 export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
   await withTarget(ctx, opts, out, async (target) => {
-    const actors = await target.list();
+    const actors = (await target.list()).map((a) => withIsoTime(a, "updatedAt"));
     const lines = actors.map(
-      (a) => `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${a.version}`,
+      (a) =>
+        `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${String(a.version).padEnd(6)} ${a.updatedAt}`,
     );
     out.result(actors, lines.length ? lines.join("\n") : "no actors yet");
   });
@@ -140,12 +130,16 @@ export const stateCommand: CommandModule = {
           "durable state unpark order-7",
         ),
       );
-    const common = (c: Command) =>
+    const common = (c: Command, ...lines: string[]) =>
       c
         .option("-s, --stage <name>", "a deployed stage instead of the local fabric")
-        .option("--json", "print JSON", false);
+        .option("--json", "print JSON")
+        .addHelpText("after", examples(...lines));
     common(
       state.command("get").description("print an actor's committed state and version").argument("<actorId>"),
+      "durable state get counter-1",
+      "durable state get counter-1 --json",
+      "durable state get counter-1 --stage prod",
     ).action((actorId: string, opts: StateOptions) => run(() => runStateGet(actorId, opts, ctx)));
     common(
       state
@@ -153,6 +147,9 @@ export const stateCommand: CommandModule = {
         .description("follow an actor's new versions as they commit")
         .argument("<actorId>")
         .option("-n, --count <n>", "stop after n new versions"),
+      "durable state tail counter-1",
+      "durable state tail counter-1 --count 1 --json",
+      "durable state tail counter-1 --stage prod",
     ).action((actorId: string, opts: StateOptions & { count?: string }) =>
       run(() => runStateTail(actorId, opts, ctx)),
     );
@@ -163,9 +160,14 @@ export const stateCommand: CommandModule = {
           "let a parked actor's queued messages run again (its failed message stays dead-lettered)",
         )
         .argument("<actorId>"),
+      "durable state get order-7        # shows parked: the failed message and its error",
+      "durable state unpark order-7",
+      "durable state unpark order-7 --stage prod --json",
     ).action((actorId: string, opts: StateOptions) => run(() => runStateUnpark(actorId, opts, ctx)));
-    common(state.command("list").description("list actors with their type and version")).action(
-      (opts: StateOptions) => run(() => runStateList(opts, ctx)),
-    );
+    common(
+      state.command("list").description("list actors with their type, version and last update"),
+      "durable state list",
+      "durable state list --json",
+    ).action((opts: StateOptions) => run(() => runStateList(opts, ctx)));
   },
 };
