@@ -49,11 +49,11 @@ export async function openTarget(
 
 async function openLocalTarget(project: Project): Promise<ActorTarget> {
   const local = await openLocalFabric(project);
-  const { fabric, ports } = local;
+  const { ports } = local;
   return {
     description: describeLocalTarget(project),
     kind: "local",
-    invoke: (request) => fabric.invoke(request),
+    invoke: local.invoke,
     read: (actorId) => {
       assertId(project, actorId);
       return ports.store.read(actorId);
