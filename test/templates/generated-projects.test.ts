@@ -39,7 +39,7 @@ const NO_DIR_FORM: TemplateName = "leaderboard";
 function start(name: TemplateName, slot: <T>(task: () => Promise<T>) => Promise<T>): Pipeline {
   const dir = join(root.path, name);
   const args = name === NO_DIR_FORM ? ["init", "--template", name] : ["init", dir, "--template", name];
-  const init = slot(() => run(["node", DURABLE_BIN, ...args], root.path));
+  const init = slot(() => run([DURABLE_BIN, ...args], root.path));
   const npmTest = init.then((r) => {
     if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
     return slot(() => run(["npm", "test"], dir));
