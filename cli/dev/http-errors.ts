@@ -43,5 +43,7 @@ export function errorResponse(error: unknown): Response {
       ...(e.hint ? { hint: e.hint } : {}),
     },
   };
-  return Response.json(body, { status: STATUS[code] ?? 500 });
+  const status = STATUS[code] ?? 500;
+  // A refused body may still be arriving: closing the connection is how to refuse the rest of it.
+  return Response.json(body, { status, ...(status === 413 ? { headers: { connection: "close" } } : {}) });
 }

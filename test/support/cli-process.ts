@@ -26,13 +26,13 @@ export function userEnv(extra: Record<string, string | undefined> = {}): Record<
  */
 export async function durable(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined> },
+  options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string },
 ): Promise<CliRun> {
   const child = Bun.spawn({
     cmd: [DURABLE_BIN, ...args],
     cwd: options.cwd,
     env: userEnv(options.env),
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
     stderr: "pipe",
   });
