@@ -30,8 +30,12 @@ interface Pipeline {
 let root: TempDir;
 const pipelines = new Map<TemplateName, Pipeline>();
 
-/** Stages wait for inits and test runs sharing two CPUs; Bun's 5 s default would cut them off. */
-const STAGE_TIMEOUT_MS = 90_000;
+/**
+ * Stages wait for inits and test runs sharing two CPUs; Bun's 5 s default would cut them off. Each
+ * init installs the packed CLI with its dependencies (CDK, the AWS SDK, Bun: about 430 MB) as a
+ * user's project gets them, which takes 15-40 s apiece on a loaded machine.
+ */
+const STAGE_TIMEOUT_MS = 240_000;
 
 /** leaderboard is created the way `durable init --template leaderboard` is typed: no dir, in the cwd. */
 const NO_DIR_FORM: TemplateName = "leaderboard";
