@@ -1,15 +1,12 @@
 import type { LocalPorts } from "../runtime/adapters/local/index.ts";
 import type { Fabric } from "../runtime/core/fabric.ts";
-import type { InvokeRequest } from "../runtime/core/invoker.ts";
 import type { TurnLogEntry } from "../runtime/core/turn.ts";
 import type { Project } from "./project.ts";
-import { callFailure, turnLogWriter } from "./turn-log.ts";
+import { turnLogWriter } from "./turn-log.ts";
 
 export interface LocalFabric {
   fabric: Fabric;
   ports: LocalPorts;
-  /** fabric.invoke, with a failed call also written to .durable/turns.log for `durable logs`. */
-  invoke: Fabric["invoke"];
   close(): void;
 }
 
@@ -42,15 +39,7 @@ export async function openLocalFabric(
     writeLog: options.writeLog,
     routeSignals: true,
   });
-  const invoke = async (request: InvokeRequest) => {
-    try {
-      return await fabric.invoke(request);
-    } catch (error) {
-      logTurn(callFailure({ ...request, mode: request.mode ?? "sync" }, error));
-      throw error;
-    }
-  };
-  return { fabric, ports, invoke: invoke as Fabric["invoke"], close: () => ports.close() };
+  return { fabric, ports, close: () => ports.close() };
 }
 
 export function describeLocalTarget(project: Project): string {

@@ -1,20 +1,18 @@
 import { watch } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { Command } from "commander";
-import type { LocalPorts } from "../../runtime/adapters/local/index.ts";
 import type { Fabric } from "../../runtime/core/fabric.ts";
 import { QueueWorker } from "../../runtime/core/queue-worker.ts";
-import type { Delivery } from "../../runtime/ports/message-queue.ts";
+import type { TurnLogEntry } from "../../runtime/core/turn.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
-import { reportFailedDeliveries } from "../dev/failed-deliveries.ts";
 import { startDevServer } from "../dev/server.ts";
 import { UsageError } from "../errors.ts";
 import { describeLocalTarget } from "../local-fabric.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
 import { formatTurn } from "../turn-format.ts";
-import { callFailure, type FailureLogEntry, type LogEntry, turnLogWriter } from "../turn-log.ts";
+import { turnLogWriter } from "../turn-log.ts";
 
 export interface DevArgs {
   port: string | undefined;
@@ -34,22 +32,14 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
     durability: project.config.dev.durability,
   });
   const logTurn = turnLogWriter(project.root);
-  const onTurn = (e: LogEntry) => {
+  const onTurn = (e: TurnLogEntry) => {
     logTurn(e);
     out.line(e, formatTurn(e, out.c));
-  };
-  const onFailedDelivery = async (delivery: Delivery, last: boolean) => {
-    const entry = await describeFailedDelivery(ports, delivery, last).catch(() => undefined);
-    if (entry) onTurn(entry);
-  };
-  const fabricPorts = {
-    ...ports,
-    queue: reportFailedDeliveries(ports.queue, (d, last) => void onFailedDelivery(d, last)),
   };
   const writeLog = (line: string) => ctx.stdout.write(`${line}\n`);
   const build = async (fresh: boolean): Promise<Fabric> =>
     new project.runtime.Fabric({
-      ports: fabricPorts,
+      ports,
       actors: await project.loadActors(fresh),
       owner: `dev-${process.pid}`,
       onTurn,
@@ -58,18 +48,11 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
     });
 
   let fabric = await build(false);
-  let worker = new QueueWorker(fabric, fabricPorts.queue, {
-    onError: (e) => out.warn(`queue: ${String(e)}`),
-  });
+  let worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
   const timers = ports.timerLoop({ onError: (e) => out.warn(`timers: ${String(e)}`) });
   let server: ReturnType<typeof startDevServer>;
   try {
-    server = startDevServer({
-      port,
-      ports,
-      fabric: () => fabric,
-      onCallFailed: (call, error) => onTurn(callFailure(call, error)),
-    });
+    server = startDevServer({ port, ports, fabric: () => fabric });
   } catch (error) {
     ports.close();
     throw new UsageError(
@@ -85,9 +68,7 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
       const next = await build(true);
       await worker.stop();
       fabric = next;
-      worker = new QueueWorker(fabric, fabricPorts.queue, {
-        onError: (e) => out.warn(`queue: ${String(e)}`),
-      });
+      worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
       worker.start();
       out.success(`reloaded ${next.registry.names.join(", ")}`);
     } catch (error) {
@@ -115,30 +96,6 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   await Promise.all([worker.stop(), timers.stop(), server.stop()]);
   ports.close();
   out.info(`stopped (${relative(ctx.cwd, project.dbPath)} keeps the state)`);
-}
-
-/**
- * A failed delivery as a log entry. On its last delivery the message went to the dead-letter
- * queue and, if its handler failed, parked the actor, whose parked record holds the error.
- */
-async function describeFailedDelivery(
-  ports: LocalPorts,
-  { message, receiveCount }: Delivery,
-  last: boolean,
-): Promise<FailureLogEntry> {
-  const base = {
-    actorId: message.actorId,
-    handler: message.handler,
-    messageId: message.id,
-    mode: "async" as const,
-    delivery: receiveCount,
-    maxDeliveries: ports.queue.maxReceives,
-  };
-  const parked = last ? (await ports.store.read(message.actorId))?.parked : undefined;
-  if (parked?.messageId === message.id) {
-    return { type: "parked", ...base, error: { code: parked.error.code, message: parked.error.message } };
-  }
-  return { type: "failed", ...base };
 }
 
 function sampleId(fabric: Fabric): string {

@@ -16,15 +16,6 @@ export interface DevServerOptions {
   ports: LocalPorts;
   /** The current fabric; it changes when actors reload. */
   fabric: () => Fabric;
-  /** Told of every call that failed (the client gets the error; `durable dev` shows it too). */
-  onCallFailed?: (call: FailedCall, error: unknown) => void;
-}
-
-export interface FailedCall {
-  actorId: string;
-  handler: string | undefined;
-  messageId: string | undefined;
-  mode: "sync" | "async";
 }
 
 export interface DevServer {
@@ -116,29 +107,22 @@ async function route(
     const actorId = decode(call[1] ?? "", path);
     const handler = call[2] === undefined ? undefined : decode(call[2], path);
     const key = request.headers.get("idempotency-key");
+    const messageId = key === null ? undefined : checkMessageId(key, "the Idempotency-Key header");
+    const text = await readBody(request);
+    setTimeout(0); // the request is in; a handler may take longer than the idle timeout
+    const input = text.trim() === "" ? undefined : parseJson(text, "request body");
     const async =
       url.searchParams.get("mode") === "async" || /respond-async/i.test(request.headers.get("prefer") ?? "");
-    const mode = async ? "async" : "sync";
-    try {
-      const messageId = key === null ? undefined : checkMessageId(key, "the Idempotency-Key header");
-      const text = await readBody(request);
-      setTimeout(0); // the request is in; a handler may take longer than the idle timeout
-      const input = text.trim() === "" ? undefined : parseJson(text, "request body");
-      // Without an Idempotency-Key the fabric generates the message id and answers it as messageId.
-      const response = await options.fabric().invoke({
-        actorId,
-        handler,
-        actorType: url.searchParams.get("actor") ?? undefined,
-        input: input ?? undefined,
-        mode,
-        messageId,
-      });
-      return Response.json(response, { status: async ? 202 : 200 });
-    } catch (error) {
-      const shownId = key !== null && key.length <= 512 ? key : undefined;
-      options.onCallFailed?.({ actorId, handler, messageId: shownId, mode }, error);
-      throw error;
-    }
+    // Without an Idempotency-Key the fabric generates the message id and answers it as messageId.
+    const response = await options.fabric().invoke({
+      actorId,
+      handler,
+      actorType: url.searchParams.get("actor") ?? undefined,
+      input: input ?? undefined,
+      mode: async ? "async" : "sync",
+      messageId,
+    });
+    return Response.json(response, { status: async ? 202 : 200 });
   }
   if (call || state) {
     return errorResponse({

@@ -122,7 +122,12 @@ function wrapStore(store: ActorStore, around: Around, observer: PortObserver | u
     clearOutbox: (actorId, version) =>
       around("clearOutbox", [actorId, version], () => store.clearOutbox(actorId, version)),
     read: (actorId) => around("read", [actorId], () => store.read(actorId)),
-    unpark: (actorId) => around("unpark", [actorId], () => store.unpark(actorId)),
+    renewLease: (lease, ttlMs, now) =>
+      around("renew", [lease, ttlMs, now], () => store.renewLease(lease, ttlMs, now)),
+    loadWaiting: (actorId, limit) =>
+      around("loadWaiting", [actorId, limit], () => store.loadWaiting(actorId, limit)),
+    listStranded: (before, limit) =>
+      around("listStranded", [before, limit], () => store.listStranded(before, limit)),
   };
 }
 
@@ -143,6 +148,7 @@ function wrapQueue(queue: MessageQueue, around: Around): MessageQueue {
     retry: (deliveries, delayMs) =>
       around("retry", [deliveries, delayMs], () => queue.retry(deliveries, delayMs)),
     release: (deliveries) => around("release", [deliveries], () => queue.release(deliveries)),
+    deadLetter: (entries) => around("deadLetter", [entries], () => queue.deadLetter(entries)),
     deadLetters: (actorId) => around("deadLetters", [actorId], () => queue.deadLetters(actorId)),
   };
 }

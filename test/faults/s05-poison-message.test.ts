@@ -54,7 +54,7 @@ for (const backend of BACKENDS) {
         const whileParked = (record?.state as { log: string[] } | null)?.log ?? [];
         const dead = (await env.takeDeadLetters()).filter((d) => d.message.actorId === actorId);
         const deadTags = dead.map((d) => (d.message.input as { tag: string }).tag);
-        await w.raw.store.unpark(actorId);
+        await w.fabric.unpark(actorId);
         deliveries += await settleQueue(w, { quietMs: 1_200 });
         const log = ((await w.raw.store.read(actorId))?.state as { log: string[] } | undefined)?.log ?? [];
         const outcomes = [...deadTags, ...log];
