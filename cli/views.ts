@@ -14,6 +14,8 @@ export interface RecordView {
   state: JsonValue | null;
   timers: Record<string, { timerId: string; at: string; data?: JsonValue | undefined }>;
   parked: { messageId: string; handler: string; at: string; error: SerializedError } | null;
+  /** Queued messages waiting behind a park, in order. */
+  waiting: number;
   updatedAt: string;
 }
 
@@ -30,6 +32,7 @@ export function recordView(record: ActorRecord): RecordView {
     state: record.state,
     timers,
     parked: record.parked ? { ...record.parked, at: isoTime(record.parked.at) } : null,
+    waiting: record.waiting?.count ?? 0,
     updatedAt: isoTime(record.updatedAt),
   };
 }

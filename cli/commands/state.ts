@@ -45,7 +45,8 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
       out.c.dim(
         `${record.actorId} (${record.actorType}) version ${record.version}, updated ${view.updatedAt}` +
           (timers.length ? `, timers: ${timers.join(", ")}` : "") +
-          (record.parked ? `, PARKED after message ${record.parked.messageId}` : ""),
+          (record.parked ? `, PARKED after message ${record.parked.messageId}` : "") +
+          (record.waiting?.count ? `, ${record.waiting.count} message(s) waiting` : ""),
       ),
     );
   });
