@@ -111,6 +111,7 @@ describe("durable dev leaves no process behind", () => {
     ["node bin/durable.js", "SIGKILL"],
     ["npx durable", "SIGTERM"],
     ["npx durable", "SIGHUP"],
+    ["npx durable", "SIGKILL"],
   ];
   test.each(cases)(
     "%s, sent %s: the Bun process exits within 2 s and its port closes",
