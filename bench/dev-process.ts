@@ -1,7 +1,7 @@
 /**
- * Starts `durable dev` the way a user does (`node bin/durable.js dev`) and finds the process that
- * actually serves: bin/durable.js is a Node launcher that spawns Bun on cli/main.ts, so the
- * launcher's own memory (a whole Node runtime doing nothing) is not the fabric's. RSS is read
+ * Starts `durable dev` through the Node launcher (`node bin/durable.js dev`, what runs where sh
+ * cannot) and finds the process that actually serves: the launcher spawns Bun on cli/main.ts, so
+ * the launcher's own memory (a whole Node runtime doing nothing) is not the fabric's. RSS is read
  * from /proc/<pid>/status of the Bun child.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -24,7 +24,14 @@ export const REPO_ROOT = join(import.meta.dir, "..");
 export const DURABLE_BIN = join(REPO_ROOT, "bin", "durable.js");
 
 export async function startDevProcess(projectDir: string, timeoutMs = 30_000): Promise<DevProcess> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined };
+  // DURABLE_PARENT_PID: the launcher and its Bun child stop when this process does, even when a
+  // crash skips stop() (a crashed benchmark used to leave `durable dev` running, holding its port).
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: "1",
+    FORCE_COLOR: undefined,
+    DURABLE_PARENT_PID: String(process.pid),
+  };
   const child = Bun.spawn({
     cmd: ["node", DURABLE_BIN, "dev", "--port", "0", "--json"],
     cwd: projectDir,

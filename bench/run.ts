@@ -102,16 +102,13 @@ console.log(`\nwrote ${args.out}`);
 // Exit 0 even when a target is missed: the table and JSON are the output, a miss is a finding.
 process.exit(0);
 
-/** Miniflare lives in bench/'s own package so the main install stays lean. */
+/** Miniflare lives in bench/'s own package; `npm run bench` installs it before this process starts. */
 async function ensureBenchDependencies(): Promise<void> {
   if (args.only === "aws" || existsSync(join(BENCH_DIR, "node_modules", "miniflare"))) return;
-  progress("installing bench dependencies (npm ci --prefix bench)");
-  const npm = Bun.spawn({
-    cmd: ["npm", "ci", "--prefix", BENCH_DIR, "--no-audit", "--no-fund"],
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  if ((await npm.exited) !== 0) throw new Error("npm ci --prefix bench failed");
+  console.error(
+    "bench/node_modules is missing: run `npm run bench` (it installs them first) or `npm ci --prefix bench`",
+  );
+  process.exit(2);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { processLifecycle } from "./lifecycle.ts";
 import { createPrompts, type Prompts } from "./prompts.ts";
 import { bunShell, type Shell } from "./shell.ts";
 
@@ -15,15 +16,13 @@ export interface CliContext {
   isTTY: boolean;
   prompts: Prompts;
   shell: Shell;
-  /** Aborted on Ctrl-C; long-running commands (dev, state tail, logs) stop when it fires. */
+  /** Aborted on Ctrl-C, SIGTERM, SIGHUP or when the parent goes; long-running commands stop when it fires. */
   signal: AbortSignal;
+  /** Standard input, for `--data -`. */
+  stdin?: () => Promise<string>;
 }
 
 export function processContext(): CliContext {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
   const isTTY = Boolean(process.stdout.isTTY);
   return {
     cwd: process.cwd(),
@@ -33,6 +32,7 @@ export function processContext(): CliContext {
     isTTY,
     prompts: createPrompts(isTTY && Boolean(process.stdin.isTTY)),
     shell: bunShell,
-    signal: controller.signal,
+    signal: processLifecycle(process.env),
+    stdin: () => Bun.stdin.text(),
   };
 }

@@ -1,5 +1,3 @@
-import * as clack from "@clack/prompts";
-
 export interface SelectOption<T extends string> {
   value: T;
   label: string;
@@ -14,17 +12,18 @@ export interface Prompts {
   confirm(message: string, initial: boolean): Promise<boolean>;
 }
 
-class PromptCancelledError extends Error {
+export class PromptCancelledError extends Error {
   constructor() {
     super("cancelled");
     this.name = "PromptCancelledError";
   }
 }
 
-export { PromptCancelledError };
+// Loaded on the first question: most commands never ask one, and every command pays its imports.
+const clack = () => import("@clack/prompts");
 
-function unwrap<T>(value: T | symbol): T {
-  if (typeof value === "symbol" || clack.isCancel(value)) throw new PromptCancelledError();
+async function unwrap<T>(value: T | symbol): Promise<T> {
+  if (typeof value === "symbol" || (await clack()).isCancel(value)) throw new PromptCancelledError();
   return value;
 }
 
@@ -32,19 +31,22 @@ export function createPrompts(interactive: boolean): Prompts {
   return {
     interactive,
     async select(message, options, initial) {
-      const choice = await clack.select({
+      const { select } = await clack();
+      const choice = await select({
         message,
         options: options.map((o) => ({ value: o.value, label: o.label, hint: o.hint })),
         initialValue: initial,
-      } as Parameters<typeof clack.select>[0]);
-      return unwrap(choice) as (typeof options)[number]["value"];
+      } as Parameters<typeof select>[0]);
+      return (await unwrap(choice)) as (typeof options)[number]["value"];
     },
     async text(message, initial) {
-      const value = await clack.text({ message, placeholder: initial, defaultValue: initial });
-      return unwrap<string>(value) || initial;
+      const { text } = await clack();
+      const value = await text({ message, placeholder: initial, defaultValue: initial });
+      return (await unwrap<string>(value)) || initial;
     },
     async confirm(message, initial) {
-      return unwrap<boolean>(await clack.confirm({ message, initialValue: initial }));
+      const { confirm } = await clack();
+      return unwrap<boolean>(await confirm({ message, initialValue: initial }));
     },
   };
 }

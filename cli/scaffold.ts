@@ -2,14 +2,21 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, wr
 import { join } from "node:path";
 import { PACKAGE_ROOT, type TemplateName, templateDir } from "./templates.ts";
 
+interface ProjectPackage {
+  name?: string;
+  devDependencies?: Record<string, string>;
+  allowScripts?: Record<string, boolean>;
+}
+
 /** Files named like this in a template are renamed on copy (npm would drop a real .gitignore). */
 const RENAMES: Record<string, string> = { _gitignore: ".gitignore", _npmrc: ".npmrc" };
 
 /**
  * Copies a template and the runtime into `target`: the template's files, then runtime/ as
- * `durable/`, then package.json with the project's name and a dependency on this CLI.
+ * `durable/`, then package.json with the project's name. The dependency on this CLI is added by
+ * `addCliDependency` once it is known (it may need the folder to pack into).
  */
-export function scaffoldProject(template: TemplateName, target: string, projectName: string): string[] {
+export function scaffoldProject(template: TemplateName, target: string, projectName: string): void {
   cpSync(templateDir(template), target, {
     recursive: true,
     filter: (src) => !src.includes(`${"/"}node_modules`) && !src.includes("/.durable"),
@@ -18,24 +25,31 @@ export function scaffoldProject(template: TemplateName, target: string, projectN
     if (existsSync(join(target, from))) renameSync(join(target, from), join(target, to));
   }
   cpSync(join(PACKAGE_ROOT, "runtime"), join(target, "durable"), { recursive: true });
-  const pkgPath = join(target, "package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as Record<string, unknown>;
-  pkg.name = projectName;
-  const devDependencies = { ...((pkg.devDependencies as Record<string, string> | undefined) ?? {}) };
-  devDependencies["durable-lambda"] = cliDependencySpec();
-  pkg.devDependencies = devDependencies;
-  writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
-  return listFiles(target);
+  updatePackage(target, (pkg) => {
+    pkg.name = projectName;
+  });
 }
 
-/** Where the project gets the `durable` CLI (and through it Bun): this very package. */
-function cliDependencySpec(): string {
-  const own = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string };
-  // Installed from a registry, depend on the same version; run from a checkout, link to it.
-  return PACKAGE_ROOT.includes(`${"/"}node_modules/`) ? `^${own.version}` : `file:${PACKAGE_ROOT}`;
+/**
+ * Makes the project depend on the `durable` CLI (`spec`, see cliDependency), and lets Bun's
+ * postinstall run: it puts the Bun binary in place, and npm asks projects to allow such scripts.
+ */
+export function addCliDependency(target: string, spec: string): void {
+  updatePackage(target, (pkg) => {
+    pkg.devDependencies = { ...pkg.devDependencies, "durable-lambda": spec };
+    pkg.allowScripts = { ...pkg.allowScripts, bun: true };
+  });
 }
 
-function listFiles(dir: string, prefix = ""): string[] {
+function updatePackage(target: string, change: (pkg: ProjectPackage) => void): void {
+  const path = join(target, "package.json");
+  const pkg = JSON.parse(readFileSync(path, "utf8")) as ProjectPackage;
+  change(pkg);
+  writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
+}
+
+/** Every file under `dir`, as paths relative to it. */
+export function listFiles(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);

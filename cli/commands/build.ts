@@ -6,7 +6,7 @@ import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
 
 export interface BuildArgs {
-  json: boolean;
+  json?: boolean | undefined;
 }
 
 export async function runBuild(args: BuildArgs, ctx: CliContext): Promise<void> {
@@ -33,7 +33,7 @@ export const buildCommand: CommandModule = {
     program
       .command("build")
       .description("bundle the actors and the Lambda handler into .durable/build (what deploy uploads)")
-      .option("--json", "print the bundle's path and sizes as JSON", false)
+      .option("--json", "print the bundle's path and sizes as JSON")
       .addHelpText("after", examples("durable build", "durable build --json"))
       .action((opts: BuildArgs) => run(() => runBuild(opts, ctx)));
   },

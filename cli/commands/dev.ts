@@ -16,7 +16,7 @@ import { turnLogWriter } from "../turn-log.ts";
 
 export interface DevArgs {
   port: string | undefined;
-  json: boolean;
+  json?: boolean | undefined;
 }
 
 /** Serves the local fabric until Ctrl-C: HTTP API, queue worker, timer loop, reload on change. */
@@ -118,7 +118,7 @@ export const devCommand: CommandModule = {
         "serve the local fabric on 127.0.0.1: HTTP API, queue, timers, state stream; reloads actors on change",
       )
       .option("-p, --port <n>", "port (default: dev.port in durable.config.ts, 8787; 0 = a free port)")
-      .option("--json", "print turns as JSON lines", false)
+      .option("--json", "print turns as JSON lines")
       .addHelpText(
         "after",
         examples(

@@ -1,10 +1,12 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { cliDependency } from "../cli-package.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { Output } from "../output.ts";
-import { isUsableTarget, scaffoldProject } from "../scaffold.ts";
+import { addCliDependency, isUsableTarget, listFiles, scaffoldProject } from "../scaffold.ts";
 import {
   isTemplateName,
   TEMPLATE_NAMES,
@@ -16,10 +18,10 @@ import {
 export interface InitArgs {
   dir: string | undefined;
   template: string | undefined;
-  yes: boolean;
+  yes?: boolean | undefined;
   install: boolean;
   git: boolean;
-  json: boolean;
+  json?: boolean | undefined;
 }
 
 export interface InitResult {
@@ -52,7 +54,17 @@ export async function runInit(args: InitArgs, ctx: CliContext): Promise<InitResu
       "choose another directory or empty it first",
     );
   }
-  const files = scaffoldProject(template, target, projectName);
+  const existed = existsSync(target);
+  try {
+    scaffoldProject(template, target, projectName);
+    addCliDependency(target, await cliDependency(target, ctx.shell));
+  } catch (error) {
+    // Nothing half-made stays behind: the folder was missing or empty, and is again.
+    rmSync(target, { recursive: true, force: true });
+    if (existed) mkdirSync(target);
+    throw error;
+  }
+  const files = listFiles(target);
   out.success(
     `created ${relative(ctx.cwd, target) || "."} from the ${template} template (${files.length} files)`,
   );
@@ -78,19 +90,17 @@ export async function runInit(args: InitArgs, ctx: CliContext): Promise<InitResu
       );
     }
   }
-  const rel = relative(ctx.cwd, target) || ".";
+  const rel = relative(ctx.cwd, target);
   const result: InitResult = { template, dir: target, files: files.length, git, installed };
-  out.result(
-    result,
-    [
-      "",
-      "Next steps:",
-      `  cd ${rel}`,
-      "  npx durable dev                    # the local fabric on 127.0.0.1",
-      `  npx durable invoke ${sampleId(template)} --sync   # call an actor`,
-      "  npm test                           # the project's own tests",
-    ].join("\n"),
-  );
+  const step = (command: string, why = "") => `  ${why ? `${command.padEnd(40)} # ${why}` : command}`;
+  const steps = [
+    ...(rel ? [step(`cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`)] : []),
+    ...(installed ? [] : [step("npm install", "durable and Bun, into node_modules")]),
+    step("npx durable dev", "the local fabric on 127.0.0.1"),
+    step(`npx durable invoke ${sampleId(template)} --sync`, "call an actor"),
+    step("npm test", "the project's own tests"),
+  ];
+  out.result(result, ["", "Next steps:", ...steps].join("\n"));
   return result;
 }
 
@@ -136,17 +146,22 @@ export const initCommand: CommandModule = {
       .argument("[dir]", "directory to create (default: the template name)")
       .description("create a project from a template")
       .option("-t, --template <name>", `one of: ${TEMPLATE_NAMES.join(", ")}`)
-      .option("-y, --yes", "accept every default without prompting", false)
+      .option("-y, --yes", "accept every default without prompting")
       .option("--no-install", "skip npm install")
       .option("--no-git", "skip git init")
-      .option("--json", "print the result as JSON", false)
+      .option("--json", "print the result as JSON")
       .addHelpText(
         "after",
-        examples(
+        `${examples(
           "durable init --template counter",
           "durable init my-app --template leaderboard --yes",
+          "durable init . --template rate-limiter --no-install",
           "durable init",
-        ),
+        )}
+The project depends on this CLI: from npm, by version; otherwise (a checkout, a tarball) by a
+copy packed into the project's vendor/ folder. Either way the project stands alone: copy or move
+it anywhere, run npm install, and npm test and npx durable work there.
+`,
       )
       .action((dir: string | undefined, opts: Omit<InitArgs, "dir">) =>
         run(async () => {

@@ -11,7 +11,7 @@ import { followTurnLog } from "../turn-log.ts";
 export interface LogsArgs {
   stage: string | undefined;
   actor: string | undefined;
-  json: boolean;
+  json?: boolean | undefined;
 }
 
 /** Follows turn logs until Ctrl-C: the local fabric's turn log, or a stage's CloudWatch Logs. */
@@ -54,7 +54,7 @@ export const logsCommand: CommandModule = {
       .description("follow turn logs: the local fabric's, or a deployed stage's CloudWatch Logs")
       .option("-s, --stage <name>", "a deployed stage instead of the local fabric")
       .option("-a, --actor <actorId>", "only this actor's turns")
-      .option("--json", "print JSON lines", false)
+      .option("--json", "print JSON lines")
       .addHelpText(
         "after",
         examples("durable logs", "durable logs --actor counter-1", "durable logs --stage prod --json"),

@@ -1,29 +1,15 @@
 import type { Command } from "commander";
 import { assertActorId } from "../../runtime/core/limits.ts";
-import type { ActorRecord } from "../../runtime/ports/actor-store.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { Output } from "../output.ts";
 import { type ActorTarget, openTarget } from "../targets.ts";
+import { recordView, withIsoTime } from "../views.ts";
 
 interface StateOptions {
   stage: string | undefined;
-  json: boolean;
-}
-
-export function recordView(record: ActorRecord) {
-  return {
-    actorId: record.actorId,
-    actorType: record.actorType,
-    version: record.version,
-    state: record.state,
-    timers: record.timers,
-    parked: record.parked,
-    /** Queued messages waiting behind a park, in order. */
-    waiting: record.waiting?.count ?? 0,
-    updatedAt: new Date(record.updatedAt).toISOString(),
-  };
+  json?: boolean | undefined;
 }
 
 /** Opens the target (local fabric or stage), says which one, runs `use`, and always closes it. */
@@ -85,9 +71,10 @@ export async function runStateTail(
     await target.follow(
       actorId,
       (event) => {
+        const view = withIsoTime(event, "at");
         out.line(
-          event,
-          `${out.c.cyan(`v${event.version}`)} ${out.c.dim(new Date(event.at).toISOString())} ${JSON.stringify(event.state)}`,
+          view,
+          `${out.c.cyan(`v${view.version}`)} ${out.c.dim(view.at)} ${JSON.stringify(view.state)}`,
         );
         if (++seen >= limit) stop.abort();
       },
@@ -118,8 +105,16 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
       : result.stillWaiting > 0
         ? `; ${result.stillWaiting} still waiting (they run on the actor's next turn or the sweep)`
         : "";
+    const iso = (parked: typeof result.parkedOn) =>
+      parked && { ...parked, at: new Date(parked.at).toISOString() };
     out.result(
-      { ...result, unparked: true, failedMessage: result.parkedOn },
+      {
+        ...result,
+        parkedOn: iso(result.parkedOn),
+        parkedAgain: iso(result.parkedAgain),
+        unparked: true,
+        failedMessage: iso(result.parkedOn),
+      },
       `unparked ${actorId}${failed}: ${result.waiting} message(s) were waiting, ${result.drained} ran in order${again}`,
     );
   });
@@ -128,9 +123,10 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
 export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
   await withTarget(ctx, opts, out, async (target) => {
-    const actors = await target.list();
+    const actors = (await target.list()).map((a) => withIsoTime(a, "updatedAt"));
     const lines = actors.map(
-      (a) => `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${a.version}`,
+      (a) =>
+        `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${String(a.version).padEnd(6)} ${a.updatedAt}`,
     );
     out.result(actors, lines.length ? lines.join("\n") : "no actors yet");
   });
@@ -150,12 +146,16 @@ export const stateCommand: CommandModule = {
           "durable state unpark order-7",
         ),
       );
-    const common = (c: Command) =>
+    const common = (c: Command, ...lines: string[]) =>
       c
         .option("-s, --stage <name>", "a deployed stage instead of the local fabric")
-        .option("--json", "print JSON", false);
+        .option("--json", "print JSON")
+        .addHelpText("after", examples(...lines));
     common(
       state.command("get").description("print an actor's committed state and version").argument("<actorId>"),
+      "durable state get counter-1",
+      "durable state get counter-1 --json",
+      "durable state get counter-1 --stage prod",
     ).action((actorId: string, opts: StateOptions) => run(() => runStateGet(actorId, opts, ctx)));
     common(
       state
@@ -163,6 +163,9 @@ export const stateCommand: CommandModule = {
         .description("follow an actor's new versions as they commit")
         .argument("<actorId>")
         .option("-n, --count <n>", "stop after n new versions"),
+      "durable state tail counter-1",
+      "durable state tail counter-1 --count 1 --json",
+      "durable state tail counter-1 --stage prod",
     ).action((actorId: string, opts: StateOptions & { count?: string }) =>
       run(() => runStateTail(actorId, opts, ctx)),
     );
@@ -173,9 +176,14 @@ export const stateCommand: CommandModule = {
           "let a parked actor's queued messages run again (its failed message stays dead-lettered)",
         )
         .argument("<actorId>"),
+      "durable state get order-7        # shows parked: the failed message and its error",
+      "durable state unpark order-7",
+      "durable state unpark order-7 --stage prod --json",
     ).action((actorId: string, opts: StateOptions) => run(() => runStateUnpark(actorId, opts, ctx)));
-    common(state.command("list").description("list actors with their type and version")).action(
-      (opts: StateOptions) => run(() => runStateList(opts, ctx)),
-    );
+    common(
+      state.command("list").description("list actors with their type, version and last update"),
+      "durable state list",
+      "durable state list --json",
+    ).action((opts: StateOptions) => run(() => runStateList(opts, ctx)));
   },
 };

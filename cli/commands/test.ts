@@ -13,7 +13,11 @@ export async function runTest(args: string[], ctx: CliContext): Promise<void> {
     stdio: ["inherit", "inherit", "inherit"],
     env: { ...ctx.env },
   });
+  // Stopped (or its parent gone), the test run stops too instead of running on unwatched.
+  const stop = () => child.kill("SIGTERM");
+  ctx.signal.addEventListener("abort", stop, { once: true });
   const code = await child.exited;
+  ctx.signal.removeEventListener("abort", stop);
   if (code !== 0)
     throw new CliError("TESTS_FAILED", `tests failed (exit code ${code})`, {
       hint: "see the failures above",
@@ -27,7 +31,10 @@ export const testCommand: CommandModule = {
       .description("run the project's tests (bun test, with the Bun that durable brings)")
       .argument("[args...]", "passed to bun test")
       .allowUnknownOption(true)
-      .addHelpText("after", examples("durable test", "durable test test/counter.test.ts"))
+      .addHelpText(
+        "after",
+        examples("durable test", "durable test test/counter.test.ts", "durable test --watch", "npm test"),
+      )
       .action((args: string[]) => run(() => runTest(args, ctx)));
   },
 };

@@ -18,6 +18,10 @@ const STATUS: Record<string, number> = {
   LEASE_TIMEOUT: 503,
   STORE_UNAVAILABLE: 503,
   HANDLER_FAILED: 500,
+  INVALID_URL: 400,
+  FORBIDDEN_HOST: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
 };
 
 interface ErrorShape {
@@ -27,6 +31,7 @@ interface ErrorShape {
   hint?: string;
 }
 
+/** Every refusal of the dev server: `{ error: { name, code, message, hint? } }` with the code's status. */
 export function errorResponse(error: unknown): Response {
   const e = (error ?? {}) as ErrorShape;
   const code = typeof e.code === "string" ? e.code : "INTERNAL";
@@ -38,5 +43,7 @@ export function errorResponse(error: unknown): Response {
       ...(e.hint ? { hint: e.hint } : {}),
     },
   };
-  return Response.json(body, { status: STATUS[code] ?? 500 });
+  const status = STATUS[code] ?? 500;
+  // A refused body may still be arriving: closing the connection is how to refuse the rest of it.
+  return Response.json(body, { status, ...(status === 413 ? { headers: { connection: "close" } } : {}) });
 }

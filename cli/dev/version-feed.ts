@@ -1,4 +1,5 @@
 import type { LocalActorStore } from "../../runtime/adapters/local/index.ts";
+import { withIsoTime } from "../views.ts";
 
 type Listener = (chunk: string) => void;
 
@@ -60,7 +61,7 @@ export class VersionFeed {
       const entries = await this.#store.history({ afterSeq: this.#afterSeq, limit: 500 });
       for (const e of entries) {
         this.#afterSeq = e.seq;
-        const chunk = `id: ${e.seq}\nevent: version\ndata: ${JSON.stringify(e)}\n\n`;
+        const chunk = `id: ${e.seq}\nevent: version\ndata: ${JSON.stringify(withIsoTime(e, "at"))}\n\n`;
         for (const [listener, actorId] of this.#listeners)
           if (actorId === undefined || actorId === e.actorId) listener(chunk);
       }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { durable, startDev } from "../support/cli-process.ts";
+import { DURABLE_BIN, durable, startDev } from "../support/cli-process.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
 // One project for the whole file: `durable init` exactly as a user types it, in an empty dir, no TTY.
@@ -121,16 +121,7 @@ describe("durable dev", () => {
   test("applies async invokes, streams versions to state tail, and serves the HTTP API on loopback only", async () => {
     await using dev = await startDev(project);
     const tail = Bun.spawn({
-      cmd: [
-        "node",
-        join(import.meta.dir, "..", "..", "bin", "durable.js"),
-        "state",
-        "tail",
-        "counter-1",
-        "--count",
-        "1",
-        "--json",
-      ],
+      cmd: [DURABLE_BIN, "state", "tail", "counter-1", "--count", "1", "--json"],
       cwd: project,
       stdout: "pipe",
       stderr: "pipe",

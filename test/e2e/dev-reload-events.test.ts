@@ -7,7 +7,11 @@ import { tempDir } from "../support/temp-dir.ts";
 test("durable dev streams committed versions as server-sent events and reloads actors when their file changes", async () => {
   await using dir = tempDir("dev-reload-");
   expect(
-    (await durable(["init", "counter", "--template", "counter", "--no-git"], { cwd: dir.path })).code,
+    (
+      await durable(["init", "counter", "--template", "counter", "--no-git", "--no-install"], {
+        cwd: dir.path,
+      })
+    ).code,
   ).toBe(0);
   const project = join(dir.path, "counter");
   await using dev = await startDev(project);

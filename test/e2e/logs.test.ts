@@ -16,11 +16,15 @@ describe("durable logs", () => {
   test("locally it follows the turns of other processes, filtered by --actor, as JSON lines", async () => {
     await using dir = tempDir("logs-");
     expect(
-      (await durable(["init", "counter", "--template", "counter", "--no-git"], { cwd: dir.path })).code,
+      (
+        await durable(["init", "counter", "--template", "counter", "--no-git", "--no-install"], {
+          cwd: dir.path,
+        })
+      ).code,
     ).toBe(0);
     const project = join(dir.path, "counter");
     const follower = Bun.spawn({
-      cmd: ["node", DURABLE_BIN, "logs", "--actor", "counter-9", "--json"],
+      cmd: [DURABLE_BIN, "logs", "--actor", "counter-9", "--json"],
       cwd: project,
       env: userEnv(),
       stdout: "pipe",

@@ -7,7 +7,11 @@ import { tempDir } from "../support/temp-dir.ts";
 test("durable state unpark lets a parked actor's queued messages run again, and refuses an actor that is not parked", async () => {
   await using dir = tempDir("unpark-");
   expect(
-    (await durable(["init", "counter", "--template", "counter", "--no-git"], { cwd: dir.path })).code,
+    (
+      await durable(["init", "counter", "--template", "counter", "--no-git", "--no-install"], {
+        cwd: dir.path,
+      })
+    ).code,
   ).toBe(0);
   const project = join(dir.path, "counter");
   // A queue consumer (what durable dev runs): a poison increment (by 1.5 throws) exhausts its

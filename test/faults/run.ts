@@ -19,8 +19,9 @@ async function pump(stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
+      // Held back and printed once, last: streaming it too printed it twice.
       if (line.startsWith("faults: ")) summary = line;
-      sink.write(`${line}\n`);
+      else sink.write(`${line}\n`);
     }
   }
   if (pending) sink.write(pending);

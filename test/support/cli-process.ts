@@ -1,7 +1,10 @@
 import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dir, "..", "..");
-export const DURABLE_BIN = join(REPO_ROOT, "bin", "durable.js");
+/** The `durable` bin as npm installs it: a POSIX sh launcher that execs Bun. */
+export const DURABLE_BIN = join(REPO_ROOT, "bin", "durable");
+/** The Node launcher, for where sh cannot run. */
+export const DURABLE_NODE_BIN = join(REPO_ROOT, "bin", "durable.js");
 
 export interface CliRun {
   code: number;
@@ -18,18 +21,18 @@ export function userEnv(extra: Record<string, string | undefined> = {}): Record<
 }
 
 /**
- * Runs the real `durable` bin (Node launcher → Bun → cli/main.ts) as a user would, with no TTY.
+ * Runs the real `durable` bin (sh launcher → Bun on cli/main.ts) as a user would, with no TTY.
  * @example const { code, stdout } = await durable(["state", "get", "counter-1", "--json"], { cwd });
  */
 export async function durable(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined> },
+  options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string },
 ): Promise<CliRun> {
   const child = Bun.spawn({
-    cmd: ["node", DURABLE_BIN, ...args],
+    cmd: [DURABLE_BIN, ...args],
     cwd: options.cwd,
     env: userEnv(options.env),
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -49,7 +52,7 @@ export interface DevProcess extends AsyncDisposable {
 /** Starts `durable dev --port 0 --json` in a project and resolves once it prints its ready line. */
 export async function startDev(cwd: string): Promise<DevProcess> {
   const child = Bun.spawn({
-    cmd: ["node", DURABLE_BIN, "dev", "--port", "0", "--json"],
+    cmd: [DURABLE_BIN, "dev", "--port", "0", "--json"],
     cwd,
     env: userEnv(),
     stdin: "ignore",

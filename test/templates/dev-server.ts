@@ -5,7 +5,7 @@ import { CLI_ENV, DURABLE_BIN } from "./fixtures.ts";
 export interface DevRecord {
   state: Record<string, JsonValue>;
   version: number;
-  timers: Record<string, { at: number }>;
+  timers: Record<string, { at: string }>;
 }
 
 /** A `durable dev` child process serving one project; disposing it stops the process group. */
@@ -21,10 +21,10 @@ export interface DevServer extends AsyncDisposable {
   ): Promise<DevRecord>;
 }
 
-/** Starts `node bin/durable.js dev --port 0 --json` in `project` and waits for its "ready" line. */
+/** Starts `durable dev --port 0 --json` in `project` and waits for its "ready" line. */
 export async function startDev(project: string, readyTimeoutMs = 20_000): Promise<DevServer> {
-  // Its own process group: the launcher hands over to a Bun child, and both must stop.
-  const child = spawn("node", [DURABLE_BIN, "dev", "--port", "0", "--json"], {
+  // Its own process group, so a stop reaches whatever the launcher started.
+  const child = spawn(DURABLE_BIN, ["dev", "--port", "0", "--json"], {
     cwd: project,
     env: CLI_ENV,
     detached: true,

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { JsonValue } from "../../runtime/core/json.ts";
 
 export const REPO_ROOT = join(import.meta.dir, "..", "..");
-export const DURABLE_BIN = join(REPO_ROOT, "bin", "durable.js");
+/** The `durable` bin as npm installs it (a POSIX sh launcher that execs Bun). */
+export const DURABLE_BIN = join(REPO_ROOT, "bin", "durable");
 
 export const TEMPLATE_NAMES = [
   "counter",
@@ -100,7 +101,7 @@ export async function invoke<T extends JsonValue = JsonValue>(
 export async function stateOf<T extends JsonValue = JsonValue>(
   project: string,
   actorId: string,
-): Promise<{ state: T; version: number; timers: Record<string, { at: number }> }> {
+): Promise<{ state: T; version: number; timers: Record<string, { at: string }> }> {
   return npxDurable(project, ["state", "get", actorId]);
 }
 

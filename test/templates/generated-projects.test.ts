@@ -30,8 +30,12 @@ interface Pipeline {
 let root: TempDir;
 const pipelines = new Map<TemplateName, Pipeline>();
 
-/** Stages wait for inits and test runs sharing two CPUs; Bun's 5 s default would cut them off. */
-const STAGE_TIMEOUT_MS = 90_000;
+/**
+ * Stages wait for inits and test runs sharing two CPUs; Bun's 5 s default would cut them off. Each
+ * init installs the packed CLI with its dependencies (CDK, the AWS SDK, Bun: about 430 MB) as a
+ * user's project gets them, which takes 15-40 s apiece on a loaded machine.
+ */
+const STAGE_TIMEOUT_MS = 240_000;
 
 /** leaderboard is created the way `durable init --template leaderboard` is typed: no dir, in the cwd. */
 const NO_DIR_FORM: TemplateName = "leaderboard";
@@ -39,7 +43,7 @@ const NO_DIR_FORM: TemplateName = "leaderboard";
 function start(name: TemplateName, slot: <T>(task: () => Promise<T>) => Promise<T>): Pipeline {
   const dir = join(root.path, name);
   const args = name === NO_DIR_FORM ? ["init", "--template", name] : ["init", dir, "--template", name];
-  const init = slot(() => run(["node", DURABLE_BIN, ...args], root.path));
+  const init = slot(() => run([DURABLE_BIN, ...args], root.path));
   const npmTest = init.then((r) => {
     if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
     return slot(() => run(["npm", "test"], dir));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runInit } from "../../cli/commands/init.ts";
 import type { CliContext } from "../../cli/context.ts";
 import type { Prompts, SelectOption } from "../../cli/prompts.ts";
-import type { Shell } from "../../cli/shell.ts";
+import { bunShell, type Shell } from "../../cli/shell.ts";
 import { TEMPLATES } from "../../cli/templates.ts";
 import { DURABLE_BIN, run, TEMPLATE_NAMES, type TempDir, tempDir } from "./fixtures.ts";
 
@@ -44,9 +44,12 @@ function ttyContext(
       return initial;
     },
   };
+  // Packing the CLI into the project really runs (the project must name a real file); git and
+  // npm install are only recorded.
   const shell: Shell = {
-    async run(command) {
+    async run(command, options) {
       asked.commands.push([...command]);
+      if (command[0] === "npm" && command[1] === "pack") return bunShell.run(command, options);
       return { exitCode: 0, stdout: "", stderr: "" };
     },
   };
@@ -106,10 +109,11 @@ describe("durable init on a TTY", () => {
     expect(result).toMatchObject({ template: "leaderboard", dir: join(root.path, "board") });
   });
 
-  test("git init and npm install go through the injected shell, in the new project", async () => {
+  test("npm pack, git init and npm install go through the injected shell, in the new project", async () => {
     const { ctx, asked } = ttyContext(root.path, { template: "rate-limiter", dir: "limits" });
     await runInit({ ...noFlags, git: true, install: true }, ctx);
     expect(asked.commands.map((c) => c.slice(0, 2))).toEqual([
+      ["npm", "pack"],
       ["git", "init"],
       ["npm", "install"],
     ]);
@@ -119,7 +123,7 @@ describe("durable init on a TTY", () => {
 describe("durable init without a TTY", () => {
   test("and without --template it fails with one line listing the six templates, creating nothing", async () => {
     await using cwd = await tempDir("durable-init-notty-");
-    const result = await run(["node", DURABLE_BIN, "init"], cwd.path);
+    const result = await run([DURABLE_BIN, "init"], cwd.path);
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);

@@ -23,6 +23,8 @@ export type Job = {
 };
 /** What a run sends to its target and publishes as the signal "cron.run". */
 export type CronRun = { cron: string; jobId: string; scheduledAt: number; caughtUp: number };
+/** A run as `runs` shows it: times in ISO 8601, like `list`. */
+export type RunView = Omit<CronRun, "scheduledAt"> & { scheduledAt: string };
 export type JobView = Omit<Job, "nextRunAt" | "lastScheduledAt" | "lastRunAt"> & {
   nextRunAt: string | null;
   lastScheduledAt: string | null;
@@ -88,8 +90,11 @@ export const cron = actor("cron", {
     },
 
     /** The latest runs, newest first. */
-    runs(ctx): CronRun[] {
-      return ctx.state.recent;
+    runs(ctx): RunView[] {
+      return ctx.state.recent.map((run) => ({
+        ...run,
+        scheduledAt: new Date(run.scheduledAt).toISOString(),
+      }));
     },
 
     /**
