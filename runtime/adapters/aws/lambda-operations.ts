@@ -46,9 +46,9 @@ export async function sweep(
     // Never thrown: a failed sweep would be retried into the function's async DLQ (the signal DLQ),
     // and the next minute's sweep covers it anyway.
     log({ level: "error", message: "sweep failed; the next one retries", error: String(error) });
-    return { found: 0, settled: 0, failed: 1 };
+    return { found: 0, settled: 0, failed: 1, orphansDeleted: 0 };
   }
   metrics.count("sweep", "OutboxesSwept", result.settled);
-  if (result.found > 0) log({ level: "info", message: "sweep", ...result });
+  if (result.found > 0 || result.orphansDeleted > 0) log({ level: "info", message: "sweep", ...result });
   return result;
 }
