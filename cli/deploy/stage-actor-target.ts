@@ -1,7 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
+import { S3StateBlobs } from "../../runtime/adapters/aws/s3-state-blobs.ts";
 import { deduplicationId, encodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
 import { invokeMessage } from "../../runtime/core/invoke-message.ts";
 import type { InvokeRequest, InvokeResponse } from "../../runtime/core/invoker.ts";
@@ -40,10 +42,13 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
   const lambda = new LambdaClient(config);
   const sqs = new SQSClient(config);
   const dynamodb = new DynamoDBClient(config);
+  // An emulator's S3 serves buckets by path; AWS by virtual host, as the SDK defaults.
+  const s3 = new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
   const store = new DynamoActorStore({
     client: dynamodb,
     stateTable: outputs.stateTable,
     locksTable: outputs.locksTable,
+    blobs: outputs.stateBucket ? new S3StateBlobs({ client: s3, bucket: outputs.stateBucket }) : undefined,
   });
   let registry: ActorRegistry | undefined;
   const toMessage = async (request: InvokeRequest): Promise<ActorMessage> => {
@@ -122,6 +127,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
       lambda.destroy();
       sqs.destroy();
       dynamodb.destroy();
+      s3.destroy();
     },
   };
 }
