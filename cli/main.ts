@@ -8,6 +8,7 @@ import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { invokeCommand } from "./commands/invoke.ts";
 import { logsCommand } from "./commands/logs.ts";
+import { migrateCommand } from "./commands/migrate.ts";
 import { stateCommand } from "./commands/state.ts";
 import { testCommand } from "./commands/test.ts";
 import { type CliContext, processContext } from "./context.ts";
@@ -21,6 +22,7 @@ const COMMANDS: CommandModule[] = [
   devCommand,
   invokeCommand,
   stateCommand,
+  migrateCommand,
   logsCommand,
   testCommand,
   buildCommand,

@@ -17,6 +17,7 @@ export function recordView(record: ActorRecord) {
     actorId: record.actorId,
     actorType: record.actorType,
     version: record.version,
+    schema: record.schema ?? 1,
     state: record.state,
     timers: record.timers,
     parked: record.parked,

@@ -2,12 +2,15 @@ import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type {
   DurableInvokeEvent,
   DurableInvokeResult,
+  DurableMigrateEvent,
+  DurableMigrateResult,
   DurableUnparkEvent,
   DurableUnparkResult,
 } from "../../runtime/adapters/aws/invoke-event.ts";
 import { errorFromJSON } from "../../runtime/core/errors.ts";
 import type { UnparkResult } from "../../runtime/core/fabric.ts";
 import type { SyncInvokeResponse } from "../../runtime/core/invoker.ts";
+import type { MigrateOutcome } from "../../runtime/core/migrate-actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
 import { firstLineOf } from "./errors.ts";
@@ -139,4 +142,41 @@ export async function unparkOnStage(
   if (!result.ok) throw errorFromJSON(result.error);
   const { ok: _ok, ...unparked } = result;
   return unparked;
+}
+
+/**
+ * `durable migrate --stage`: the function migrates a batch of actors (each a fenced turn, with its
+ * own code's migrations) and answers per actor.
+ */
+export async function migrateOnStage(
+  lambda: LambdaClient,
+  functionName: string,
+  actors: readonly { actorId: string; actorType: string }[],
+  stage: string,
+): Promise<MigrateOutcome[]> {
+  const where = `stage ${stage}`;
+  const event: DurableMigrateEvent = { type: "durable.migrate", actors: [...actors] };
+  const response = await guard(where, `migrating ${actors.length} actor(s)`, () =>
+    lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: "RequestResponse",
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    ),
+  );
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
+  if (response.FunctionError) throw functionFailed(functionName, stage, text);
+  const result = parsePayload(text) as DurableMigrateResult | undefined;
+  if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    throw new CliError(
+      "FUNCTION_ANSWER_INVALID",
+      `${functionName} on ${where} did not answer the migration`,
+      {
+        hint: "the stage may run a build from before durable migrate; run durable deploy again",
+      },
+    );
+  }
+  if (!result.ok) throw errorFromJSON(result.error);
+  return result.results;
 }

@@ -19,6 +19,19 @@ export interface MigrateResult {
   error?: SerializedError | undefined;
 }
 
+/**
+ * One actor of a batch migrated by an operator (`durable migrate`): its result, or `error` (the
+ * turn failed: nothing was written, try again) or `skipped` (not attempted: out of time).
+ */
+export type MigrateOutcome =
+  | MigrateResult
+  | {
+      actorId: string;
+      actorType: string | null;
+      status: "error" | "skipped";
+      error?: SerializedError | undefined;
+    };
+
 export function migrateResult(actorId: string, def: AnyActorDefinition, turn: TurnResult): MigrateResult {
   const base = { actorId, actorType: def.name, to: def.schema, version: turn.version };
   const run = turn.migration;

@@ -1,9 +1,16 @@
-import { DurableError } from "../../core/errors.ts";
+import { DurableError, InvalidInputError } from "../../core/errors.ts";
 import type { Fabric } from "../../core/fabric.ts";
 import { assertActorId } from "../../core/limits.ts";
+import type { MigrateOutcome } from "../../core/migrate-actor.ts";
 import { type SweepResult, sweepStranded } from "../../core/sweeper.ts";
 import { DEFAULTS } from "./config.ts";
-import type { DurableUnparkEvent, DurableUnparkResult } from "./invoke-event.ts";
+import {
+  type DurableMigrateEvent,
+  type DurableMigrateResult,
+  type DurableUnparkEvent,
+  type DurableUnparkResult,
+  MIGRATE_BATCH_MAX,
+} from "./invoke-event.ts";
 import type { LambdaMetrics } from "./lambda-metrics.ts";
 
 /** An operator's unpark: a fenced turn clears the park, then the waiting messages run in order. */
@@ -51,4 +58,52 @@ export async function sweep(
   metrics.count("sweep", "OutboxesSwept", result.settled);
   if (result.found > 0 || result.orphansDeleted > 0) log({ level: "info", message: "sweep", ...result });
   return result;
+}
+
+/** Turns of one migrate event that run at once: a batch finishes well inside the function's timeout. */
+const MIGRATE_CONCURRENCY = 16;
+/** Actors not started this close to the timeout are answered `skipped`, for the CLI to send again. */
+const MIGRATE_MARGIN_MS = 5_000;
+
+/**
+ * `durable migrate --stage`: each actor's stored state is brought to this function's schema through
+ * a fenced turn (Fabric.migrate); an actor already current is left alone, so a batch sent twice
+ * migrates nothing twice. Per-actor failures are answered, never thrown.
+ */
+export async function migrateActors(
+  event: DurableMigrateEvent,
+  fabric: Fabric,
+  remainingMs: () => number,
+  log: (fields: Record<string, unknown>) => void,
+): Promise<DurableMigrateResult> {
+  const actors = event.actors;
+  if (!Array.isArray(actors) || actors.length === 0 || actors.length > MIGRATE_BATCH_MAX) {
+    const error = new InvalidInputError(`durable.migrate takes 1 to ${MIGRATE_BATCH_MAX} actors`);
+    return { ok: false, error: error.toJSON() };
+  }
+  const results: MigrateOutcome[] = new Array(actors.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < actors.length; i = next++) {
+      const entry = actors[i] as { actorId?: unknown; actorType?: unknown };
+      const actorId = String(entry?.actorId);
+      const actorType = typeof entry?.actorType === "string" ? entry.actorType : null;
+      if (remainingMs() < MIGRATE_MARGIN_MS) {
+        results[i] = { actorId, actorType, status: "skipped" };
+        continue;
+      }
+      try {
+        assertActorId(entry?.actorId);
+        results[i] = await fabric.migrate(actorId, actorType ?? undefined);
+      } catch (error) {
+        if (!(error instanceof DurableError)) throw error;
+        results[i] = { actorId, actorType, status: "error", error: error.toJSON() };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: MIGRATE_CONCURRENCY }, worker));
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  log({ level: "info", message: "migrate", actors: actors.length, ...counts });
+  return { ok: true, results };
 }

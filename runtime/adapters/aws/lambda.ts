@@ -9,10 +9,13 @@ import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aw
 import {
   type DurableInvokeEvent,
   type DurableInvokeResult,
+  type DurableMigrateEvent,
+  type DurableMigrateResult,
   type DurableSweepEvent,
   type DurableUnparkEvent,
   type DurableUnparkResult,
   isDurableInvokeEvent,
+  isDurableMigrateEvent,
   isDurableSweepEvent,
   isDurableUnparkEvent,
 } from "./invoke-event.ts";
@@ -27,7 +30,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
-import { sweep, unparkActor } from "./lambda-operations.ts";
+import { migrateActors, sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -67,6 +70,7 @@ export interface LambdaHandlerOptions {
 export type DurableLambdaResult =
   | DurableInvokeResult
   | DurableUnparkResult
+  | DurableMigrateResult
   | SweepResult
   | SqsBatchResult
   | SignalDeliveryResult;
@@ -75,6 +79,7 @@ export type DurableLambdaResult =
 export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
   (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
+  (event: DurableMigrateEvent, context: LambdaContextLike): Promise<DurableMigrateResult>;
   (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
   (event: EventBridgeEventLike, context: LambdaContextLike): Promise<SignalDeliveryResult>;
@@ -134,6 +139,8 @@ export function createLambdaHandler(
       if (isDurableInvokeEvent(event)) return await invoke(event, fabric, metrics, log);
       if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
       if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
+      if (isDurableMigrateEvent(event))
+        return await migrateActors(event, fabric, () => remainingMs(context), log);
       if (isSqsEvent(event)) {
         return await handleSqsEvent(event, {
           fabric,
@@ -146,7 +153,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark and durable.sweep payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.migrate and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();
