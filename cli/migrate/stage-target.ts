@@ -1,18 +1,8 @@
-import {
-  type AttributeValue,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-} from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
+import { type AttributeValue, DescribeTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { TABLES } from "../../runtime/adapters/aws/config.ts";
 import { STATE_SORT_KEY } from "../../runtime/adapters/aws/state-items.ts";
-import {
-  type AwsEnvironment,
-  type EnvSource,
-  resolveAwsEnvironment,
-  sdkClientConfig,
-} from "../deploy/aws-environment.ts";
+import type { EnvSource } from "../deploy/aws-environment.ts";
+import { openStageClients } from "../deploy/stage-clients.ts";
 import { guard, migrateOnStage } from "../deploy/stage-requests.ts";
 import { CliError } from "../errors.ts";
 import type { StageOutputs } from "../stage-target.ts";
@@ -29,15 +19,12 @@ const BYTES_PER_READ_UNIT = 8 * 1024;
  * migrates each batch with its code (a `durable.migrate` invoke).
  */
 export function stageMigrationTarget(outputs: StageOutputs, env: EnvSource): MigrationTarget {
-  const resolved = resolveAwsEnvironment(env, { configRegion: outputs.region });
-  const aws: AwsEnvironment = { ...resolved, endpoint: resolved.endpoint ?? outputs.endpoint };
-  const config = sdkClientConfig(aws);
-  const dynamodb = new DynamoDBClient(config);
-  const lambda = new LambdaClient(config);
+  const clients = openStageClients(outputs, env);
+  const { dynamodb, lambda } = clients;
   const where = `stage ${outputs.stage}`;
   const { partitionKey: pk, sortKey: sk } = TABLES.state;
   return {
-    description: `stage ${outputs.stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
+    description: clients.description,
     key: `stage-${outputs.stage}`,
     async estimate() {
       const { Table } = await guard(where, `describing ${outputs.stateTable}`, () =>
@@ -84,10 +71,7 @@ export function stageMigrationTarget(outputs: StageOutputs, env: EnvSource): Mig
       };
     },
     migrate: (actors) => migrateOnStage(lambda, outputs.functionName, actors, outputs.stage),
-    close() {
-      dynamodb.destroy();
-      lambda.destroy();
-    },
+    close: () => clients.destroy(),
   };
 }
 

@@ -11,11 +11,14 @@ import {
   type DurableInvokeResult,
   type DurableMigrateEvent,
   type DurableMigrateResult,
+  type DurableRedriveEvent,
+  type DurableRedriveResult,
   type DurableSweepEvent,
   type DurableUnparkEvent,
   type DurableUnparkResult,
   isDurableInvokeEvent,
   isDurableMigrateEvent,
+  isDurableRedriveEvent,
   isDurableSweepEvent,
   isDurableUnparkEvent,
 } from "./invoke-event.ts";
@@ -30,7 +33,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
-import { migrateActors, sweep, unparkActor } from "./lambda-operations.ts";
+import { migrateActors, redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -70,6 +73,7 @@ export interface LambdaHandlerOptions {
 export type DurableLambdaResult =
   | DurableInvokeResult
   | DurableUnparkResult
+  | DurableRedriveResult
   | DurableMigrateResult
   | SweepResult
   | SqsBatchResult
@@ -79,6 +83,7 @@ export type DurableLambdaResult =
 export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
   (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
+  (event: DurableRedriveEvent, context: LambdaContextLike): Promise<DurableRedriveResult>;
   (event: DurableMigrateEvent, context: LambdaContextLike): Promise<DurableMigrateResult>;
   (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
@@ -138,6 +143,7 @@ export function createLambdaHandler(
     try {
       if (isDurableInvokeEvent(event)) return await invoke(event, fabric, metrics, log);
       if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
+      if (isDurableRedriveEvent(event)) return await redriveLetters(event, fabric, log);
       if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
       if (isDurableMigrateEvent(event))
         return await migrateActors(event, fabric, () => remainingMs(context), log);
@@ -153,7 +159,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.migrate and durable.sweep payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive, durable.migrate and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();

@@ -7,7 +7,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetter, DeadLetterEntry, Delivery } from "../../ports/message-queue.ts";
+import type { DeadLetter, DeadLetterEntry } from "../../ports/message-queue.ts";
 import { SQS_ATTRIBUTES } from "./config.ts";
 import { storeError } from "./errors.ts";
 import { decodeMessage, deduplicationId, encodeMessage, sha256 } from "./sqs-codec.ts";
@@ -36,19 +36,6 @@ export class DeadLetterBox {
 
   constructor(private readonly options: DeadLetterBoxOptions) {
     if (options.dlqUrl) this.url = Promise.resolve(options.dlqUrl);
-  }
-
-  async move(deliveries: readonly Delivery[], reason: (d: Delivery) => string, now: number): Promise<void> {
-    const outgoing: OutgoingMessage[] = deliveries.map((d) => {
-      const encoded = encodeMessage(d.message, now, {
-        [SQS_ATTRIBUTES.deadLetterReason]: reason(d),
-        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(d.receiveCount),
-        [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
-      });
-      return { ...encoded, groupId: d.message.actorId, deduplicationId: deduplicationId(d.message.id) };
-    });
-    await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
-    await this.remove(deliveries.map((d) => d.receipt));
   }
 
   /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
@@ -109,7 +96,7 @@ export class DeadLetterBox {
         for (const m of messages) {
           if (!m.MessageId || !m.ReceiptHandle || seen.has(m.MessageId)) continue;
           seen.set(m.MessageId, {
-            letter: this.toDeadLetter(m),
+            letter: readDeadLetter(m, this.options.maxReceives),
             receipt: m.ReceiptHandle,
             actorId: actorOfGroup(m.Attributes?.MessageGroupId),
           });
@@ -123,28 +110,6 @@ export class DeadLetterBox {
       .filter((s) => actorId === undefined || s.actorId === actorId || s.letter.message.actorId === actorId)
       .map((s) => s.letter)
       .sort((a, b) => a.at - b.at);
-  }
-
-  private toDeadLetter(m: Message): DeadLetter {
-    const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
-    const message = decodeMessage(m.Body) ?? {
-      id: m.MessageId ?? "",
-      actorId: actorOfGroup(m.Attributes?.MessageGroupId),
-      handler: "",
-      kind: "send" as const,
-      input: m.Body ?? null,
-    };
-    const movedCount = attribute(SQS_ATTRIBUTES.deadLetterReceiveCount);
-    // Without our attributes the redrive policy moved it: that happens after maxReceives deliveries.
-    const receiveCount = movedCount === undefined ? this.options.maxReceives : Number(movedCount);
-    return {
-      message: { ...message, receiveCount },
-      receiveCount,
-      reason:
-        attribute(SQS_ATTRIBUTES.deadLetterReason) ??
-        `not acknowledged after ${receiveCount} deliveries (maxReceives ${this.options.maxReceives})`,
-      at: Number(attribute(SQS_ATTRIBUTES.deadLetteredAt) ?? m.Attributes?.SentTimestamp ?? 0),
-    };
   }
 
   private async remove(receipts: readonly string[]): Promise<void> {
@@ -206,7 +171,33 @@ export function deadLetterGroup(actorId: string, messageId: string): string {
   return `${actorId.slice(0, 100)}#${sha256(messageId).slice(0, 16)}`;
 }
 
+/**
+ * A message received from the actor DLQ as a dead letter: why, when and after how many deliveries
+ * it was dead-lettered (the attributes the adapter sets; a message SQS's own redrive moved has none).
+ */
+export function readDeadLetter(m: Message, maxReceives: number): DeadLetter {
+  const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+  const message = decodeMessage(m.Body) ?? {
+    id: m.MessageId ?? "",
+    actorId: actorOfGroup(m.Attributes?.MessageGroupId),
+    handler: "",
+    kind: "send" as const,
+    input: m.Body ?? null,
+  };
+  const movedCount = attribute(SQS_ATTRIBUTES.deadLetterReceiveCount);
+  // Without our attributes the redrive policy moved it: that happens after maxReceives deliveries.
+  const receiveCount = movedCount === undefined ? maxReceives : Number(movedCount);
+  return {
+    message: { ...message, receiveCount },
+    receiveCount,
+    reason:
+      attribute(SQS_ATTRIBUTES.deadLetterReason) ??
+      `not acknowledged after ${receiveCount} deliveries (maxReceives ${maxReceives})`,
+    at: Number(attribute(SQS_ATTRIBUTES.deadLetteredAt) ?? m.Attributes?.SentTimestamp ?? 0),
+  };
+}
+
 /** The actor a dead letter's group names (the group of a message SQS's own redrive moved is the actor id). */
-function actorOfGroup(group: string | undefined): string {
+export function actorOfGroup(group: string | undefined): string {
   return (group ?? "").replace(/#[0-9a-f]{16}$/, "");
 }
