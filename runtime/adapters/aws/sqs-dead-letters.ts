@@ -40,7 +40,7 @@ export class DeadLetterBox {
 
   /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
   async send(entries: readonly DeadLetterEntry[], now: number): Promise<void> {
-    const outgoing: OutgoingMessage[] = entries.map(({ message, reason, receiveCount }) => {
+    const outgoing: OutgoingMessage[] = entries.map(({ id, message, reason, receiveCount }) => {
       const encoded = encodeMessage(message, now, {
         [SQS_ATTRIBUTES.deadLetterReason]: reason.slice(0, 1000),
         [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(receiveCount),
@@ -48,8 +48,8 @@ export class DeadLetterBox {
       });
       return {
         ...encoded,
-        groupId: deadLetterGroup(message.actorId, message.id),
-        deduplicationId: deduplicationId(message.id),
+        groupId: deadLetterGroup(message.actorId, id),
+        deduplicationId: deduplicationId(id),
       };
     });
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
