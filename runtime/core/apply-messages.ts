@@ -338,7 +338,7 @@ class QueuedTurn {
   /** Parks the actor on something that is no queued message (a sync call, a migration): no dead letter. */
   #parkUnrun(messageId: string, handler: string, error: DurableError): void {
     const at = this.env.ports.clock.now();
-    this.draft.parked = { messageId, handler, at, error: error.toJSON() };
+    this.draft.parked = { messageId, handler, at, error: error.toJSON(), deadLettered: false };
     this.draft.changed = true;
   }
 
