@@ -149,8 +149,9 @@ export function versionedStateContract(backend: string, make: () => Promise<Vers
           version: 2,
           schema: 1,
           state: { name: "boom", visits: 1 },
-          parked: { handler: "get", error: { code: "MIGRATION_FAILED" } },
+          parked: { handler: "get", error: { code: "MIGRATION_FAILED" }, deadLettered: false },
         });
+        expect(await ports.queue.deadLetters(id)).toEqual([]);
       },
     );
 

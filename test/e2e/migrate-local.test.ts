@@ -154,7 +154,9 @@ describe("durable migrate (local fabric)", () => {
     const unpark = await durable(["state", "unpark", "counter-13"], { cwd: root });
     expect(unpark.code).toBe(0);
     // Nothing was dead-lettered: no queued message parked it.
-    expect(unpark.stdout).toContain("unparked counter-13 (durable migrate failed: migrate[2] of counter failed");
+    expect(unpark.stdout).toContain(
+      "unparked counter-13 (durable migrate failed: migrate[2] of counter failed",
+    );
     expect(unpark.stdout).not.toContain("dead-letter");
     const resumed = await durable(["migrate"], { cwd: root });
     expect(resumed.code).toBe(0);
