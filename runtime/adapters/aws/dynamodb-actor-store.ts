@@ -252,11 +252,11 @@ export class DynamoActorStore implements ActorStore {
       markerTtlMs: this.markerTtlMs,
       placeState: blobs ? (json, packed) => placeStateObject(blobs, commit, json, packed) : undefined,
     });
-    const input = commitTransaction(commit, encoded, {
-      stateTable: this.stateTable,
-      locksTable: this.locksTable,
-    });
     try {
+      const input = commitTransaction(commit, encoded, {
+        stateTable: this.stateTable,
+        locksTable: this.locksTable,
+      });
       await this.client.send(new TransactWriteItemsCommand(input));
     } catch (error) {
       const mapped = commitError(error, commit);

@@ -128,7 +128,7 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
   }
   const stateBytes = itemBytes(state) + (external ? STATE_REF_ROOM : 0);
   if (stateBytes > itemLimit) {
-    const raw = Buffer.byteLength(JSON.stringify(commit.state), "utf8");
+    const raw = Buffer.byteLength(stateJson, "utf8");
     throw new StateTooLargeError(
       `state of ${actorId} is ${formatBytes(raw)} (${formatBytes(stateBytes)} stored, compressed, with timers and outbox), over the ${formatBytes(itemLimit)} limit`,
       {
