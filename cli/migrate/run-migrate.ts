@@ -53,9 +53,8 @@ export async function runMigrate(args: MigrateArgs, ctx: CliContext): Promise<vo
         files.save(checkpoint);
       });
     }
-    await migrateBehind(env, checkpoint, behind, { rate, maxFailures, files }).finally(() =>
-      progress.finish(),
-    );
+    await migrateBehind(env, checkpoint, behind, { rate, maxFailures, files });
+    progress.finish();
     files.remove();
     const { scanned, readUnits } = checkpoint.scan;
     const summary = {
@@ -75,6 +74,8 @@ export async function runMigrate(args: MigrateArgs, ctx: CliContext): Promise<vo
         `; scanned ${checkpoint.scan.scanned} record(s), ${checkpoint.scan.readUnits} read units, in ${formatSeconds(Math.round((Date.now() - started) / 1000))}${tail}`,
     );
   } finally {
+    // A redrawn progress line is ended, so an error printed after it starts on its own line.
+    progress.finish();
     target.close();
   }
 }
