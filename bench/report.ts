@@ -5,6 +5,7 @@
 import type { AwsBenchResults, DesignResults } from "./aws-bench.ts";
 import type { InvokeSummary } from "./invoke-stats.ts";
 import type { LocalBenchResults } from "./local-bench.ts";
+import type { StateSizeBenchOptions, StateSizeResult } from "./state-size-bench.ts";
 
 export interface Target {
   readonly id: string;
@@ -188,4 +189,33 @@ export function localTargets(r: LocalBenchResults): Target[] {
       met: l.devRssMb < 80,
     },
   ];
+}
+
+/** The large-state row: a sync call's p50 with a 1 MB state (in S3) against a 1 KB one. */
+export function stateSizeJson(results: readonly StateSizeResult[], o: StateSizeBenchOptions) {
+  const call = (s: InvokeSummary) => ({
+    invokes: s.n,
+    p50Ms: round(s.p50Ms),
+    p99Ms: round(s.p99Ms),
+    requests: round(s.requests),
+    sequentialRoundTrips: round(s.roundTrips),
+    requestsByOp: roundAll(s.ops),
+  });
+  const [small, large] = results;
+  return {
+    latencyMsPerRequest: { dynamodb: o.latencyMs, s3: o.s3LatencyMs },
+    states: Object.fromEntries(
+      results.map((r) => [
+        r.label,
+        { bytes: r.bytes, inS3: r.inS3, write: call(r.write), read: call(r.read) },
+      ]),
+    ),
+    p50Ratio1MbTo1Kb:
+      small && large
+        ? {
+            write: round(large.write.p50Ms / small.write.p50Ms, 3),
+            read: round(large.read.p50Ms / small.read.p50Ms, 3),
+          }
+        : null,
+  };
 }

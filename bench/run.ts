@@ -2,7 +2,7 @@
  * `npm run bench`: the AWS path against its baseline on DynamoDB Local, then the local fabric
  * against Miniflare; prints a table and writes bench/results/latest.json.
  *
- *   bun bench/run.ts [--quick] [--only aws|local] [--out <file>]
+ *   bun bench/run.ts [--quick] [--only aws|local|state] [--out <file>]
  *
  * --quick shrinks every workload (a smoke run of the harness, not a result). Numbers are only
  * comparable side by side within one run: the machine is shared, so ratios are the result.
@@ -14,7 +14,8 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type AwsBenchOptions, DEFAULT_AWS_OPTIONS, runAwsBench } from "./aws-bench.ts";
 import { DEFAULT_LOCAL_OPTIONS, type LocalBenchOptions, runLocalBench } from "./local-bench.ts";
-import { awsJson, awsTargets, localJson, localTargets, type Target } from "./report.ts";
+import { awsJson, awsTargets, localJson, localTargets, stateSizeJson, type Target } from "./report.ts";
+import { DEFAULT_STATE_SIZE_OPTIONS, runStateSizeBench, stateSizeTable } from "./state-size-bench.ts";
 import { awsTable, localTable, targetsTable } from "./table.ts";
 
 const BENCH_DIR = import.meta.dir;
@@ -26,8 +27,8 @@ const { values: args } = parseArgs({
     out: { type: "string", default: join(BENCH_DIR, "results", "latest.json") },
   },
 });
-if (args.only !== undefined && args.only !== "aws" && args.only !== "local") {
-  console.error(`--only takes "aws" or "local", not "${args.only}"`);
+if (args.only !== undefined && !["aws", "local", "state"].includes(args.only)) {
+  console.error(`--only takes "aws", "local" or "state", not "${args.only}"`);
   process.exit(2);
 }
 
@@ -58,14 +59,23 @@ const results: Record<string, unknown> = {};
 const targets: Target[] = [];
 const sections: string[] = [];
 
-if (args.only !== "local") {
+if (args.only === undefined || args.only === "aws") {
   progress("aws: starting DynamoDB Local and fauxqs");
   const r = await runAwsBench({ ...aws, onProgress: progress });
   results.aws = awsJson(r, aws);
   targets.push(...awsTargets(r));
   sections.push(awsTable(r, aws.latencyMs, aws.concurrency, aws.spreadActors));
 }
-if (args.only !== "aws") {
+if (args.only !== "local") {
+  const options = args.quick
+    ? { ...DEFAULT_STATE_SIZE_OPTIONS, calls: 12, rounds: 2 }
+    : DEFAULT_STATE_SIZE_OPTIONS;
+  progress("state size: a 1 KB against a 1 MB state on DynamoDB Local and fauxqs (S3)");
+  const r = await runStateSizeBench({ ...options, onProgress: progress });
+  results.stateSize = stateSizeJson(r, options);
+  sections.push(stateSizeTable(r, options));
+}
+if (args.only === undefined || args.only === "local") {
   progress("local: generating a counter project, starting durable dev and Miniflare");
   const r = await runLocalBench({ ...local, onProgress: progress });
   Object.assign(results, localJson(r));
@@ -104,7 +114,11 @@ process.exit(0);
 
 /** Miniflare lives in bench/'s own package; `npm run bench` installs it before this process starts. */
 async function ensureBenchDependencies(): Promise<void> {
-  if (args.only === "aws" || existsSync(join(BENCH_DIR, "node_modules", "miniflare"))) return;
+  if (
+    (args.only !== undefined && args.only !== "local") ||
+    existsSync(join(BENCH_DIR, "node_modules", "miniflare"))
+  )
+    return;
   console.error(
     "bench/node_modules is missing: run `npm run bench` (it installs them first) or `npm ci --prefix bench`",
   );

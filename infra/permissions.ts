@@ -2,8 +2,10 @@ import { ArnFormat, Stack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { TABLES } from "../runtime/adapters/aws/config.ts";
+import { STATE_OBJECT_PREFIX, SWEEP_CURSOR_KEY } from "../runtime/adapters/shared/state-objects.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricAccess {
@@ -11,6 +13,7 @@ export interface FabricAccess {
   state: dynamodb.ITable;
   locks: dynamodb.ITable;
   workflows: dynamodb.ITable;
+  stateBucket: s3.IBucket;
   queue: sqs.IQueue;
   queueDlq: sqs.IQueue;
   delayQueue: sqs.IQueue;
@@ -52,6 +55,19 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       actions: [...READ, ...ITEM_WRITE],
       resources: [access.locks.tableArn],
     }),
+    // Large states: objects the runtime writes before a commit, reads on load and deletes once no
+    // record points at them; listing (the orphan sweep) is confined to the state/ prefix.
+    new iam.PolicyStatement({
+      sid: "LargeStates",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      resources: stateObjectArns(access.stateBucket),
+    }),
+    new iam.PolicyStatement({
+      sid: "LargeStatesSweep",
+      actions: ["s3:ListBucket"],
+      resources: [access.stateBucket.bucketArn],
+      conditions: { StringLike: { "s3:prefix": [STATE_OBJECT_PREFIX, `${STATE_OBJECT_PREFIX}*`] } },
+    }),
     new iam.PolicyStatement({
       sid: "ActorQueues",
       actions: QUEUE_ACTIONS,
@@ -90,6 +106,11 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       ],
     }),
   ];
+}
+
+/** The objects the runtime may touch: states under state/, and the sweep's cursor. */
+export function stateObjectArns(bucket: s3.IBucket): string[] {
+  return [bucket.arnForObjects(`${STATE_OBJECT_PREFIX}*`), bucket.arnForObjects(SWEEP_CURSOR_KEY)];
 }
 
 /** Every schedule in the fabric's group: the runtime names each far timer's schedule itself. */

@@ -1,7 +1,7 @@
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, ParkedRecord } from "../ports/messages.ts";
 import type { AnyActorDefinition } from "./actor.ts";
-import { errorFromJSON, toDurableError } from "./errors.ts";
+import { errorFromJSON, SchemaTooNewError, toDurableError } from "./errors.ts";
 import { invokeMessage } from "./invoke-message.ts";
 import {
   type AsyncInvokeResponse,
@@ -12,6 +12,7 @@ import {
   type SyncInvokeResponse,
 } from "./invoker.ts";
 import type { JsonValue } from "./json.ts";
+import { aheadResult, type MigrateResult, migrateResult } from "./migrate-actor.ts";
 import { ActorRegistry } from "./registry.ts";
 import { routingSignalBus } from "./signal-routing.ts";
 import {
@@ -227,6 +228,25 @@ export class Fabric implements Invoker {
       drained += next.drained;
     }
     return { drained, waiting, parked, version };
+  }
+
+  /**
+   * Brings one actor's stored state to its type's current schema through a fenced turn that runs
+   * no handler (`durable migrate`). A state already current is left as it is, so migrating twice
+   * writes once; a migration that throws parks the actor, naming the migration.
+   * @example const { status, from, to } = await fabric.migrate("leaderboard-global");
+   */
+  async migrate(actorId: string, actorType?: string): Promise<MigrateResult> {
+    const def = this.registry.resolveType(actorId, actorType);
+    try {
+      const turn = await this.#serialized(actorId, () =>
+        runTurn(this.#env(), actorId, [], { migrate: true, actorType: def.name }),
+      );
+      return migrateResult(actorId, def, turn);
+    } catch (error) {
+      if (error instanceof SchemaTooNewError) return aheadResult(actorId, def, error);
+      throw error;
+    }
   }
 
   /**

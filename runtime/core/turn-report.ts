@@ -28,6 +28,8 @@ export interface TurnLogEntry {
   held?: number | undefined;
   /** Held messages this turn took off the waiting list. */
   drained?: number | undefined;
+  /** Set when this turn committed a migrated state: the stored schema and the one committed. */
+  migrated?: { from: number; to: number } | undefined;
 }
 
 export interface TurnReport {
@@ -46,6 +48,8 @@ export interface TurnReport {
   parked?: ParkedRecord | null;
   held?: number;
   drained?: number;
+  /** A migration this turn committed. */
+  migrated?: { from: number; to: number } | undefined;
 }
 
 export function report(env: TurnEnv, r: TurnReport): void {
@@ -89,5 +93,6 @@ export function report(env: TurnEnv, r: TurnReport): void {
       : undefined,
     held: r.held || undefined,
     drained: r.drained || undefined,
+    migrated: r.migrated ? { from: r.migrated.from, to: r.migrated.to } : undefined,
   });
 }

@@ -1,6 +1,6 @@
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, OutboxEntry, ParkedRecord } from "../ports/messages.ts";
-import { applyMessages } from "./apply-messages.ts";
+import { applyMessages, type MigrationRun } from "./apply-messages.ts";
 import type { SyncCall } from "./context.ts";
 import {
   DeadlineExceededError,
@@ -71,6 +71,10 @@ export interface TurnResult {
   /** Held messages still waiting after the turn. */
   waiting: number;
   parked: ParkedRecord | null;
+  /** The schema of the state after the turn (committed, or only in memory for a turn that wrote nothing). */
+  schema: number;
+  /** The migration this turn ran (null: none), with its error if it failed. */
+  migration: MigrationRun | null;
 }
 
 export interface TurnOptions {
@@ -87,6 +91,8 @@ export interface TurnOptions {
    * message), unless already applied or already there. They run when the actor is not parked.
    */
   redrive?: readonly ActorMessage[];
+  /** Run no handler: bring the stored state to the code's schema and commit it (`durable migrate`). */
+  migrate?: boolean;
 }
 
 let turnSeq = 0;
@@ -129,6 +135,7 @@ export async function runTurn(
       const drains =
         !options.sync &&
         !options.parkWith &&
+        !options.migrate &&
         (record.waiting?.count ?? 0) > 0 &&
         (record.parked === null || options.unpark === true || redrive.length > 0);
       const waitingHead = drains ? await ports.store.loadWaiting(actorId, LIMITS.drainPerTurn) : null;
@@ -139,6 +146,7 @@ export async function runTurn(
         parkWith: options.parkWith,
         redrive,
         maxHeldBytes: ports.store.limits.maxHeldBytesPerCommit,
+        migrate: options.migrate ?? false,
       });
       await keeper.stop();
       const relayList = [...record.outbox, ...draft.outbox];
@@ -165,6 +173,8 @@ export async function runTurn(
           drained: draft.drained,
           release: true,
           now: ports.clock.now(),
+          schema: draft.schema,
+          loadedStateRef: record.stateRef,
         });
       } else {
         await ports.store.releaseLease(lease);
@@ -188,6 +198,7 @@ export async function runTurn(
         parked: draft.parked !== record.parked ? draft.parked : null,
         held: draft.hold.length,
         drained: draft.drained.length,
+        migrated: draft.changed && draft.migration && !draft.migration.error ? draft.migration : undefined,
       });
       return {
         actorId,
@@ -197,6 +208,8 @@ export async function runTurn(
         drained: draft.drained.length,
         waiting: draft.waiting?.count ?? 0,
         parked: draft.parked,
+        schema: draft.schema,
+        migration: draft.migration,
       };
     } catch (error) {
       await keeper.stop();

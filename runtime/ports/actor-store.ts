@@ -22,6 +22,13 @@ export interface ActorRecord {
   /** Queued messages held in order while the actor was parked (null when none). */
   waiting: WaitingSummary | null;
   updatedAt: number;
+  /** The schema of `state`; absent on a record written before schemas existed, which is schema 1. */
+  schema?: number | undefined;
+  /**
+   * Where the store keeps a state too large for the record (an S3 key, a blob row): opaque to the
+   * core, handed back in the next commit so an unchanged state is not written again.
+   */
+  stateRef?: string | undefined;
 }
 
 /** What a processed message left behind: its result, so a redelivery answers the same. */
@@ -57,10 +64,17 @@ export interface TurnCommit {
   /** Release the lease in the same write (the common case: one round trip for commit and release). */
   release: boolean;
   now: number;
+  /** The schema of `state` (absent: 1). */
+  schema?: number | undefined;
+  /** The loaded record's `stateRef`: kept when the state did not change, let go once replaced. */
+  loadedStateRef?: string | undefined;
 }
 
 export interface ActorStoreLimits {
-  /** Largest state (serialized JSON bytes, after any compression the store applies). */
+  /**
+   * Largest state (serialized JSON bytes). A state that does not fit the record inline (DynamoDB's
+   * 400 KB item, after compression) goes to the store's large-state storage when it has one.
+   */
   maxStateBytes: number;
   /** Most bytes of held messages one commit may add (the rest wait for a later delivery). */
   maxHeldBytesPerCommit: number;
@@ -124,4 +138,17 @@ export interface ActorStore {
    * messages while not parked: what the sweeper finishes when no call comes to the actor.
    */
   listStranded(before: number, limit: number): Promise<StrandedActor[]>;
+  /**
+   * Deletes large-state objects that no record references and never will (a crash between an
+   * object's write and its commit leaves one), checking at most `limit` of them; objects written
+   * after `before` are left alone, since their commit may still be in flight. Stores without
+   * large-state storage do not have it.
+   */
+  sweepBlobs?(before: number, limit: number): Promise<BlobSweep>;
+}
+
+/** What one pass of `sweepBlobs` did. */
+export interface BlobSweep {
+  checked: number;
+  deleted: number;
 }

@@ -156,7 +156,22 @@ describe("least privilege", () => {
     expect(JSON.stringify(statement.Resource)).toContain(`/index/${TABLES.state.strandedIndex.name}`);
   });
 
-  test("the function role has no statements beyond the nine the fabric needs", () => {
+  test("the function may get, put and delete objects only under its bucket's state/ prefix (and the sweep's cursor), and list only that prefix", () => {
+    const statements = functionStatements();
+    const objects = statements.get("LargeStates") as Statement;
+    const bucket = logicalId(template, "AWS::S3::Bucket", {});
+    expect(actionsOf(objects).sort()).toEqual(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]);
+    expect(objects.Resource).toEqual([
+      { "Fn::Join": ["", [arnOf(bucket), "/state/*"]] },
+      { "Fn::Join": ["", [arnOf(bucket), "/sweep/state-cursor"]] },
+    ]);
+    const list = statements.get("LargeStatesSweep") as Statement;
+    expect(actionsOf(list)).toEqual(["s3:ListBucket"]);
+    expect(list.Resource).toEqual(arnOf(bucket));
+    expect(list.Condition).toEqual({ StringLike: { "s3:prefix": ["state/", "state/*"] } });
+  });
+
+  test("the function role has no statements beyond the eleven the fabric needs", () => {
     expect([...functionStatements().keys()].sort()).toEqual(
       [
         "ActorLeases",
@@ -165,6 +180,8 @@ describe("least privilege", () => {
         "DeadLetterActors",
         "DeadLetterSignals",
         "FarTimers",
+        "LargeStates",
+        "LargeStatesSweep",
         "PassSchedulerRole",
         "PublishSignals",
         "StrandedIndex",

@@ -23,6 +23,8 @@ export const ENV = {
   queueDlqUrl: "DURABLE_QUEUE_DLQ_URL",
   /** Standard DLQ of signals EventBridge could not deliver or the function failed on. */
   signalDlqUrl: "DURABLE_SIGNAL_DLQ_URL",
+  /** The bucket of states too large for a DynamoDB item; without it they are refused above 400 KB. */
+  stateBucket: "DURABLE_STATE_BUCKET",
 } as const;
 
 export type FabricEnvName = (typeof ENV)[keyof typeof ENV];

@@ -7,11 +7,13 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { LeaseHeldError, LeaseLostError, StoreUnavailableError } from "../../core/errors.ts";
+import type { JsonValue } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
   ActorRecord,
   ActorStore,
   ActorStoreLimits,
+  BlobSweep,
   Lease,
   LoadedActor,
   ProcessedMarker,
@@ -19,6 +21,15 @@ import type {
   TurnCommit,
   WaitingPage,
 } from "../../ports/actor-store.ts";
+import type { StateBlobStore } from "../../ports/state-blobs.ts";
+import {
+  placeStateObject,
+  readStateObject,
+  releaseRefused,
+  releaseReplaced,
+  sweepStateObjects,
+  withStateObjectRetry,
+} from "../shared/state-objects.ts";
 import { commitError } from "./commit-errors.ts";
 import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
@@ -40,6 +51,7 @@ import {
   markerKey,
   STATE_ATTRS,
   STATE_FLAGS,
+  STATE_META,
   stateKey,
   WAIT_PREFIX,
 } from "./state-items.ts";
@@ -53,6 +65,11 @@ export interface DynamoActorStoreOptions {
   compressAboveBytes?: number;
   /** How long processed markers answer redeliveries (default and minimum: 14 days). */
   markerTtlMs?: number;
+  /**
+   * Where states too large for an item go (the fabric's S3 bucket), up to LIMITS.stateBytes; without
+   * it they are refused above 400 KB.
+   */
+  blobs?: StateBlobStore;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -73,13 +90,18 @@ export class DynamoActorStore implements ActorStore {
   private readonly locksTable: string;
   private readonly compressAboveBytes: number;
   private readonly markerTtlMs: number;
+  private readonly blobs: StateBlobStore | undefined;
+  private readonly readObject: ((ref: string) => Promise<JsonValue>) | undefined;
 
   constructor(options: DynamoActorStoreOptions) {
     this.client = options.client;
     this.stateTable = options.stateTable;
     this.locksTable = options.locksTable;
+    const blobs = options.blobs;
+    this.blobs = blobs;
+    this.readObject = blobs ? (ref) => readStateObject(blobs, ref) : undefined;
     this.limits = {
-      maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
+      maxStateBytes: options.maxStateBytes ?? (blobs ? LIMITS.stateBytes : LIMITS.inlineStateBytes),
       maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
     };
     this.compressAboveBytes = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
@@ -164,12 +186,23 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  /** One consistent request: GetItem without markers to look up, else TransactGetItems (state + markers, isolated). */
+  /**
+   * One consistent request: GetItem without markers to look up, else TransactGetItems (state +
+   * markers, isolated); a state kept in S3 is fetched as soon as the item names it. The whole load
+   * runs in parallel with the lease's acquisition (see core/lease.ts).
+   */
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    return withStateObjectRetry(() => this.loadOnce(actorId, messageIds));
+  }
+
+  private async loadOnce(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
     const ids = [...new Set(messageIds)];
     const processed = new Map<string, ProcessedMarker>();
     if (ids.length === 0) {
-      return { record: (await this.read(actorId)) ?? (await decodeRecord(actorId, undefined)), processed };
+      return {
+        record: (await this.readOnce(actorId)) ?? (await decodeRecord(actorId, undefined)),
+        processed,
+      };
     }
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += MARKERS_PER_READ) chunks.push(ids.slice(i, i + MARKERS_PER_READ));
@@ -180,7 +213,7 @@ export class DynamoActorStore implements ActorStore {
         if (marker) processed.set(marker.messageId, marker);
       }
     }
-    return { record: await decodeRecord(actorId, reads[0]?.state), processed };
+    return { record: await decodeRecord(actorId, reads[0]?.state, this.readObject), processed };
   }
 
   /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
@@ -206,21 +239,31 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
+  /**
+   * A state too large for the item is written to S3 first, under a key of its own; the item then
+   * commits its key in the same fenced transaction. A crash in between leaves an orphan object for
+   * the sweep, never an item pointing at nothing.
+   */
   async commit(commit: TurnCommit): Promise<void> {
+    const blobs = this.blobs;
     const encoded = await encodeCommit(commit, {
       compressAboveBytes: this.compressAboveBytes,
       maxStateBytes: this.limits.maxStateBytes,
       markerTtlMs: this.markerTtlMs,
-    });
-    const input = commitTransaction(commit, encoded, {
-      stateTable: this.stateTable,
-      locksTable: this.locksTable,
+      placeState: blobs ? (json, packed) => placeStateObject(blobs, commit, json, packed) : undefined,
     });
     try {
+      const input = commitTransaction(commit, encoded, {
+        stateTable: this.stateTable,
+        locksTable: this.locksTable,
+      });
       await this.client.send(new TransactWriteItemsCommand(input));
     } catch (error) {
-      throw commitError(error, commit);
+      const mapped = commitError(error, commit);
+      await releaseRefused(blobs, encoded.placed, mapped);
+      throw mapped;
     }
+    await releaseReplaced(blobs, commit, encoded.placed?.ref);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
@@ -285,14 +328,46 @@ export class DynamoActorStore implements ActorStore {
   }
 
   async read(actorId: string): Promise<ActorRecord | null> {
+    return withStateObjectRetry(() => this.readOnce(actorId));
+  }
+
+  private async readOnce(actorId: string): Promise<ActorRecord | null> {
+    let item: Item | undefined;
     try {
       const result = await this.client.send(
         new GetItemCommand({ TableName: this.stateTable, Key: stateKey(actorId), ConsistentRead: true }),
       );
-      return result.Item ? await decodeRecord(actorId, result.Item) : null;
+      item = result.Item;
     } catch (error) {
       throw storeError(error, `read of ${actorId}`);
     }
+    return item ? await decodeRecord(actorId, item, this.readObject) : null;
+  }
+
+  async sweepBlobs(before: number, limit: number): Promise<BlobSweep> {
+    if (!this.blobs) return { checked: 0, deleted: 0 };
+    return sweepStateObjects(
+      this.blobs,
+      async (actorId) => {
+        try {
+          const { Item } = await this.client.send(
+            new GetItemCommand({
+              TableName: this.stateTable,
+              Key: stateKey(actorId),
+              ConsistentRead: true,
+              ProjectionExpression: "#version, #ref",
+              ExpressionAttributeNames: { "#version": "version", "#ref": STATE_META.stateRef },
+            }),
+          );
+          const version = readNumber(Item, "version");
+          return version === undefined ? null : { version, stateRef: readString(Item, STATE_META.stateRef) };
+        } catch (error) {
+          throw storeError(error, `reading the record of ${actorId}`);
+        }
+      },
+      before,
+      limit,
+    );
   }
 
   /** Each shard of the sparse stranded index, queried in parallel (eventually consistent: a sweep is a second chance). */

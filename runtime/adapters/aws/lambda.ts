@@ -9,12 +9,15 @@ import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aw
 import {
   type DurableInvokeEvent,
   type DurableInvokeResult,
+  type DurableMigrateEvent,
+  type DurableMigrateResult,
   type DurableRedriveEvent,
   type DurableRedriveResult,
   type DurableSweepEvent,
   type DurableUnparkEvent,
   type DurableUnparkResult,
   isDurableInvokeEvent,
+  isDurableMigrateEvent,
   isDurableRedriveEvent,
   isDurableSweepEvent,
   isDurableUnparkEvent,
@@ -30,7 +33,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
-import { redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
+import { migrateActors, redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -71,6 +74,7 @@ export type DurableLambdaResult =
   | DurableInvokeResult
   | DurableUnparkResult
   | DurableRedriveResult
+  | DurableMigrateResult
   | SweepResult
   | SqsBatchResult
   | SignalDeliveryResult;
@@ -80,6 +84,7 @@ export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
   (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
   (event: DurableRedriveEvent, context: LambdaContextLike): Promise<DurableRedriveResult>;
+  (event: DurableMigrateEvent, context: LambdaContextLike): Promise<DurableMigrateResult>;
   (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
   (event: EventBridgeEventLike, context: LambdaContextLike): Promise<SignalDeliveryResult>;
@@ -140,6 +145,8 @@ export function createLambdaHandler(
       if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
       if (isDurableRedriveEvent(event)) return await redriveLetters(event, fabric, log);
       if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
+      if (isDurableMigrateEvent(event))
+        return await migrateActors(event, fabric, () => remainingMs(context), log);
       if (isSqsEvent(event)) {
         return await handleSqsEvent(event, {
           fabric,
@@ -152,7 +159,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive and durable.sweep payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive, durable.migrate and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();

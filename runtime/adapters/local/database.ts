@@ -23,6 +23,7 @@ const SCHEMA_NAMES = new Set([
   "messages",
   "timers",
   "waiting",
+  "blobs",
 ]);
 /** Errors that mean "the store did not answer", not "the request was wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;

@@ -2,7 +2,7 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
@@ -24,7 +24,11 @@ CREATE TABLE IF NOT EXISTS actors (
   outbox     TEXT NOT NULL,
   updated_at INTEGER NOT NULL,
   waiting       TEXT,
-  waiting_count INTEGER NOT NULL DEFAULT 0
+  waiting_count INTEGER NOT NULL DEFAULT 0,
+  -- The schema of the state; NULL on rows written before schemas existed, which are schema 1.
+  schema        INTEGER,
+  -- Set when the state is too large for the row: the key of its row in blobs (state is then 'null').
+  state_ref     TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS actors_parked ON actors (actor_id) WHERE parked IS NOT NULL;
 -- What the sweeper looks for: an outbox a crash left unrelayed, or waiting messages ready to run.
@@ -37,6 +41,13 @@ CREATE TABLE IF NOT EXISTS waiting (
   position TEXT NOT NULL,
   body     TEXT NOT NULL,
   PRIMARY KEY (actor_id, position)
+) STRICT;
+
+-- States too large for a row, gzipped, written before the commit that points at them (like S3).
+CREATE TABLE IF NOT EXISTS blobs (
+  key        TEXT PRIMARY KEY,
+  body       BLOB NOT NULL,
+  written_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS markers (
@@ -151,10 +162,12 @@ DROP TABLE timers;
 ALTER TABLE timers_by_id RENAME TO timers;
 `;
 
-/** Columns schema 3 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
+/** Columns schemas 3 to 5 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
 export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
   { table: "actors", column: "waiting", definition: "TEXT" },
   { table: "actors", column: "waiting_count", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "dead_letters", column: "message_id", definition: "TEXT" },
   { table: "dead_letters", column: "letter_id", definition: "TEXT" },
+  { table: "actors", column: "schema", definition: "INTEGER" },
+  { table: "actors", column: "state_ref", definition: "TEXT" },
 ];
