@@ -43,7 +43,6 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
   const store = new DynamoActorStore({
     client: dynamodb,
     stateTable: outputs.stateTable,
-    locksTable: outputs.locksTable,
   });
   let registry: ActorRegistry | undefined;
   const toMessage = async (request: InvokeRequest): Promise<ActorMessage> => {

@@ -1,3 +1,4 @@
+import type { ActorRecord, Lease, LoadedActor } from "../ports/actor-store.ts";
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, OutboxEntry, ParkedRecord } from "../ports/messages.ts";
 import { applyMessages } from "./apply-messages.ts";
@@ -18,6 +19,7 @@ import { LIMITS } from "./limits.ts";
 import type { ActorRegistry } from "./registry.ts";
 import { relayOrExplain, relayOutbox } from "./relay.ts";
 import { report, type TurnLogEntry } from "./turn-report.ts";
+import type { WarmActor, WarmActors } from "./warm-actors.ts";
 
 export interface TurnSettings {
   /** Identifies this process; each turn appends a sequence so concurrent turns never share a lease. */
@@ -43,6 +45,8 @@ export interface TurnEnv {
   onTurn?: ((entry: TurnLogEntry) => void) | undefined;
   /** Where handler `ctx.log` lines go. */
   writeLog?: ((line: string) => void) | undefined;
+  /** This process's warm actors (the grace after a commit); absent: every turn acquires and loads. */
+  warm?: WarmActors | undefined;
 }
 
 export type MessageOutcome =
@@ -107,22 +111,32 @@ export async function runTurn(
   const started = ports.clock.now();
   const def = registry.resolveType(actorId, messages[0]?.actorType ?? options.actorType);
   const owner = `${settings.owner}#${++turnSeq}`;
+  const messageIds = [...messages, ...(options.redrive ?? [])].filter((m) => !m.transient).map((m) => m.id);
+  // Operator turns (unpark, redrive, a park after a failure) always read what is stored.
+  const ordinary = messages.length > 0 && !options.unpark && !options.parkWith && !options.redrive?.length;
+  let warm = ordinary ? env.warm?.take(actorId, started) : undefined;
   let retries = 0;
   let epoch = 0;
   let leaseWaitMs = 0;
   for (;;) {
-    const { lease, loaded, waitedMs } = await acquireAndLoad({
-      store: ports.store,
-      clock: ports.clock,
-      actorId,
-      owner,
-      leaseMs: settings.leaseMs,
-      waitMs: settings.leaseWaitMs,
-      messageIds: [...messages, ...(options.redrive ?? [])].filter((m) => !m.transient).map((m) => m.id),
-    });
+    const fromCache = warm;
+    warm = undefined;
+    const { lease, loaded, waitedMs } = fromCache
+      ? { lease: fromCache.lease, loaded: { record: fromCache.record, processed: new Map() }, waitedMs: 0 }
+      : await acquireAndLoad({
+          store: ports.store,
+          clock: ports.clock,
+          actorId,
+          owner,
+          leaseMs: settings.leaseMs,
+          waitMs: settings.leaseWaitMs,
+          messageIds,
+        });
     leaseWaitMs += waitedMs;
     epoch = lease.epoch;
-    const keeper = new LeaseKeeper(ports.store, ports.clock, lease, settings.leaseMs);
+    // A warm lease runs only to the end of its grace: renew it halfway there if the handlers are slow.
+    const firstRenewal = fromCache ? Math.floor((lease.expiresAt - ports.clock.now()) / 2) : undefined;
+    const keeper = new LeaseKeeper(ports.store, ports.clock, lease, settings.leaseMs, firstRenewal);
     try {
       const { record } = loaded;
       const redrive = options.redrive ?? [];
@@ -143,14 +157,18 @@ export async function runTurn(
       await keeper.stop();
       const relayList = [...record.outbox, ...draft.outbox];
       let version = record.version;
+      let committed: ActorRecord | undefined;
+      let graceUntil: number | undefined;
       if (draft.changed) {
-        if (settings.deadline !== undefined && ports.clock.now() > settings.deadline) {
+        const now = ports.clock.now();
+        if (settings.deadline !== undefined && now > settings.deadline) {
           throw new DeadlineExceededError(`turn on ${actorId} ran past its deadline; nothing was committed`, {
             hint: "raise the function timeout or make the handler faster",
           });
         }
         version += 1;
-        await ports.store.commit({
+        graceUntil = ordinary && env.warm?.wants(actorId, now) ? now + env.warm.graceMs : undefined;
+        const commit = {
           lease,
           actorType: def.name,
           expectedVersion: record.version,
@@ -164,14 +182,37 @@ export async function runTurn(
           hold: draft.hold,
           drained: draft.drained,
           release: true,
-          now: ports.clock.now(),
-        });
+          graceUntil,
+          now,
+        };
+        await ports.store.commit(commit);
+        const { state, timers, parked, outbox, waiting } = commit;
+        committed = {
+          actorId,
+          actorType: def.name,
+          version,
+          state,
+          timers,
+          parked,
+          outbox,
+          waiting,
+          updatedAt: now,
+        };
+      } else if (fromCache) {
+        await confirmWarm(env, fromCache, loaded, messageIds);
       } else {
         await ports.store.releaseLease(lease);
       }
+      let cleared = relayList.length === 0;
       if (relayList.length > 0) {
-        if (options.sync) await relayOrExplain(ports, actorId, version, relayList, messages);
-        else await relayQueued(env, actorId, version, relayList);
+        if (options.sync) cleared = await relayOrExplain(ports, actorId, version, relayList, messages);
+        else cleared = await relayQueued(env, actorId, version, relayList);
+      }
+      if (committed && graceUntil !== undefined) {
+        const kept = { ...committed, outbox: cleared ? [] : relayList };
+        env.warm?.keep({ lease: { ...lease, expiresAt: graceUntil }, record: kept }, ports.clock.now());
+      } else if (fromCache && !draft.changed) {
+        env.warm?.keep(fromCache, ports.clock.now());
       }
       const outcomes = draft.outcomes.map((o) => (o.status === "applied" ? { ...o, version } : o));
       report(env, {
@@ -183,6 +224,7 @@ export async function runTurn(
         leaseWaitMs,
         started,
         retries,
+        warm: fromCache !== undefined,
         outcome: draft.changed ? "committed" : "unchanged",
         outcomes,
         parked: draft.parked !== record.parked ? draft.parked : null,
@@ -201,6 +243,13 @@ export async function runTurn(
     } catch (error) {
       await keeper.stop();
       if (error instanceof RelayFailedError) throw error;
+      if (fromCache && isRetryable(error)) {
+        // Nothing was written: the actor moved on without this process (another one took the lease
+        // from its grace), or a message was a repeat. Today's path settles it; it does not count as
+        // a retry, and the grace lease needs no release (any acquire takes it over).
+        if (takenOver(error, lease)) env.warm?.lost(actorId, ports.clock.now());
+        continue;
+      }
       if (isRetryable(error) && retries < settings.maxRetries) {
         retries++;
         await ports.store.releaseLease(lease).catch(() => undefined);
@@ -219,12 +268,40 @@ export async function runTurn(
         leaseWaitMs,
         started,
         retries,
+        warm: fromCache !== undefined,
         outcome: "failed",
         error,
       });
       throw error;
     }
   }
+}
+
+/**
+ * A warm turn that wrote nothing (a read, a failed handler) still answered from memory: one
+ * consistent read shows whether that record is still the actor's latest and none of the messages
+ * was already applied. If not, the turn runs again the ordinary way.
+ */
+async function confirmWarm(
+  env: TurnEnv,
+  warm: WarmActor,
+  cached: LoadedActor,
+  messageIds: readonly string[],
+): Promise<void> {
+  const current = await env.ports.store.load(warm.lease.actorId, messageIds);
+  if (current.record.version !== cached.record.version || current.processed.size > 0) {
+    throw new VersionConflictError(
+      `actor ${warm.lease.actorId} is at version ${current.record.version}, not ${cached.record.version}, or a message was a repeat`,
+      { hint: "the turn runs again on what is stored", details: { actorId: warm.lease.actorId } },
+    );
+  }
+}
+
+/** The lease was taken by a newer turn (not merely run out): another process wants the actor. */
+function takenOver(error: unknown, lease: Lease): boolean {
+  if (!(error instanceof LeaseLostError)) return false;
+  const current = error.details.currentEpoch;
+  return typeof current !== "number" || current !== lease.epoch;
 }
 
 /**
@@ -236,9 +313,9 @@ async function relayQueued(
   actorId: string,
   version: number,
   entries: readonly OutboxEntry[],
-): Promise<void> {
+): Promise<boolean> {
   try {
-    await relayOutbox(env.ports, actorId, version, entries);
+    return await relayOutbox(env.ports, actorId, version, entries);
   } catch (error) {
     env.writeLog?.(
       JSON.stringify({
@@ -249,6 +326,7 @@ async function relayQueued(
         error: String(error),
       }),
     );
+    return false;
   }
 }
 

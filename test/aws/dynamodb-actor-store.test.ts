@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -11,6 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
 import {
   LeaseHeldError,
+  LeaseLostError,
   StateTooLargeError,
   StoreBusyError,
   StoreUnavailableError,
@@ -34,7 +37,6 @@ async function storeWithLog() {
   const store = new DynamoActorStore({
     client,
     stateTable: tables.stateTable,
-    locksTable: tables.locksTable,
   });
   return { store, client, tables, log: logRequests(client) };
 }
@@ -60,9 +62,24 @@ function turn(lease: Lease, expectedVersion: number, patch: Partial<TurnCommit> 
 }
 
 describe("DynamoActorStore on DynamoDB Local", () => {
-  test("a turn costs three requests in two sequential round trips: acquire ∥ load, then one commit", async () => {
+  test("a turn without a message id costs two single-item requests in two round trips: acquire ∥ load, then one PutItem", async () => {
     const { store, log } = await storeWithLog();
     const actorId = uniqueId("budget");
+    const now = Date.now();
+    const [lease, loaded] = await Promise.all([
+      store.acquireLease(actorId, "a", TTL, now),
+      store.load(actorId, []),
+    ]);
+    await store.commit(turn(lease, loaded.record.version, { now }));
+    expect(log.commands().slice(0, 2).sort()).toEqual(["GetItemCommand", "UpdateItemCommand"]);
+    expect(log.commands()[2]).toBe("PutItemCommand");
+    expect(log.requests).toHaveLength(3);
+    expect(log.sequentialRoundTrips()).toBe(2);
+  });
+
+  test("a turn with a message id reads its marker with the state (BatchGetItem) and writes it in the commit's transaction", async () => {
+    const { store, log } = await storeWithLog();
+    const actorId = uniqueId("budget-id");
     const now = Date.now();
     const [lease, loaded] = await Promise.all([
       store.acquireLease(actorId, "a", TTL, now),
@@ -71,23 +88,67 @@ describe("DynamoActorStore on DynamoDB Local", () => {
     await store.commit(
       turn(lease, loaded.record.version, { markers: [{ messageId: "m1", version: 1, result: 1 }], now }),
     );
-    expect(log.commands().slice(0, 2).sort()).toEqual(["TransactGetItemsCommand", "UpdateItemCommand"]);
+    expect(log.commands().slice(0, 2).sort()).toEqual(["BatchGetItemCommand", "UpdateItemCommand"]);
     expect(log.commands()[2]).toBe("TransactWriteItemsCommand");
-    expect(log.requests).toHaveLength(3);
     expect(log.sequentialRoundTrips()).toBe(2);
   });
 
-  test("keeps the lease record after a releasing commit: expiresAt 0, epoch kept, so epochs never restart", async () => {
+  test("keeps the lease on the state item after a releasing commit: expiry 0, epoch kept, so epochs never restart", async () => {
     const { store, client, tables } = await storeWithLog();
     const actorId = uniqueId("keep");
     const now = Date.now();
     const lease = await store.acquireLease(actorId, "a", TTL, now);
     await store.commit(turn(lease, 0, { now }));
     const item = await client.send(
-      new GetItemCommand({ TableName: tables.locksTable, Key: { pk: { S: actorId } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: tables.stateTable,
+        Key: { pk: { S: actorId }, sk: { S: "state" } },
+        ConsistentRead: true,
+      }),
     );
-    expect(item.Item?.expiresAt?.N).toBe("0");
-    expect(item.Item?.epoch?.N).toBe(String(lease.epoch));
+    expect(item.Item?.leaseExpiresAt?.N).toBe("0");
+    expect(item.Item?.leaseEpoch?.N).toBe(String(lease.epoch));
+    const next = await store.acquireLease(actorId, "b", TTL, now + 1);
+    expect(next.epoch).toBe(lease.epoch + 1);
+  });
+
+  test("a holder in its grace commits again with one PutItem and nothing read; another owner takes the grace at once and fences it", async () => {
+    const { store, log } = await storeWithLog();
+    const actorId = uniqueId("grace");
+    const now = Date.now();
+    const lease = await store.acquireLease(actorId, "a", TTL, now);
+    await store.commit(turn(lease, 0, { now, graceUntil: now + 50 }));
+    log.clear();
+    await store.commit(turn(lease, 1, { now: now + 10, graceUntil: now + 60 }));
+    expect(log.commands()).toEqual(["PutItemCommand"]);
+    // No wait for the grace: another owner's acquire succeeds right away, with a greater epoch...
+    const other = await store.acquireLease(actorId, "b", TTL, now + 20);
+    expect(other.epoch).toBeGreaterThan(lease.epoch);
+    // ...and the old holder's next warm commit bounces off it.
+    const error = await rejectsWith(store.commit(turn(lease, 2, { now: now + 30 })), LeaseLostError);
+    expect(error.details.currentEpoch).toBe(other.epoch);
+    expect((await store.read(actorId))?.version).toBe(2);
+  });
+
+  test("a lease left for a grace expires with it, and renewing it makes it a running turn's lease again", async () => {
+    const { store } = await storeWithLog();
+    const actorId = uniqueId("grace-end");
+    const now = Date.now();
+    const lease = await store.acquireLease(actorId, "a", TTL, now);
+    await store.commit(turn(lease, 0, { now, graceUntil: now + 50 }));
+    await rejectsWith(store.commit(turn(lease, 1, { now: now + 51 })), LeaseLostError);
+    const renewed = await store.renewLease(lease, TTL, now + 10);
+    await rejectsWith(store.acquireLease(actorId, "b", TTL, now + 20), LeaseHeldError);
+    await store.commit(turn(renewed, 1, { now: now + 30 }));
+  });
+
+  test("a never-committed actor whose lease was taken reads as null", async () => {
+    const { store } = await storeWithLog();
+    const actorId = uniqueId("leased-only");
+    const lease = await store.acquireLease(actorId, "a", TTL, Date.now());
+    await store.releaseLease(lease);
+    expect(await store.read(actorId)).toBeNull();
+    expect((await store.load(actorId, ["m"])).record.version).toBe(0);
   });
 
   test("gzips state over 32 KB into a binary attribute and reads it back unchanged", async () => {
@@ -140,7 +201,7 @@ describe("DynamoActorStore on DynamoDB Local", () => {
     expect((await store.load(actorId, ["m1"])).processed.get("m1")?.result).toBe("first");
   });
 
-  test("loads the markers of more message ids than one TransactGetItems can read", async () => {
+  test("loads the markers of more message ids than one BatchGetItem can read", async () => {
     const { store } = await storeWithLog();
     const actorId = uniqueId("many");
     const now = Date.now();
@@ -182,7 +243,7 @@ describe("DynamoActorStore on DynamoDB Local", () => {
       ...emulatorClientConfig(`http://127.0.0.1:${await freePort()}`),
       maxAttempts: 1,
     });
-    const store = new DynamoActorStore({ client, stateTable: "s", locksTable: "l" });
+    const store = new DynamoActorStore({ client, stateTable: "s" });
     await rejectsWith(store.acquireLease("x", "a", TTL, Date.now()), StoreUnavailableError);
     await rejectsWith(store.load("x", ["m"]), StoreUnavailableError);
   });
@@ -195,7 +256,7 @@ describe("DynamoActorStore error mapping (mocked: conditions the emulator cannot
     const client = new DynamoDBClient(emulatorClientConfig("http://127.0.0.1:9"));
     return {
       mock: mockClient(client),
-      store: new DynamoActorStore({ client, stateTable: "s", locksTable: "l" }),
+      store: new DynamoActorStore({ client, stateTable: "s" }),
     };
   };
 
@@ -207,6 +268,8 @@ describe("DynamoActorStore error mapping (mocked: conditions the emulator cannot
     await rejectsWith(store.acquireLease("a-1", "o", TTL, 1), StoreUnavailableError);
   });
 
+  const marked = { markers: [{ messageId: "m1", version: 1, result: null }], now: 1 };
+
   test("maps a commit cancelled by a concurrent transaction to StoreBusyError, which the turn retries", async () => {
     const { mock, store } = mocked();
     mock.on(TransactWriteItemsCommand).rejects(
@@ -216,15 +279,52 @@ describe("DynamoActorStore error mapping (mocked: conditions the emulator cannot
         CancellationReasons: [{ Code: "None" }, { Code: "TransactionConflict" }],
       }),
     );
-    const error = await rejectsWith(store.commit(turn(lease, 0, { now: 1 })), StoreBusyError);
+    const error = await rejectsWith(store.commit(turn(lease, 0, marked)), StoreBusyError);
     expect(error.details.reason).toBe("TransactionConflict");
+  });
+
+  test("maps a single-item commit that met a transaction in flight to StoreBusyError", async () => {
+    const { mock, store } = mocked();
+    mock
+      .on(PutItemCommand)
+      .rejects(
+        Object.assign(new Error("conflict"), { name: "TransactionConflictException", $fault: "client" }),
+      );
+    await rejectsWith(store.commit(turn(lease, 0, { now: 1 })), StoreBusyError);
+  });
+
+  test("a PutItem refused by the write its own lost first attempt made (an SDK retry) is a success", async () => {
+    const { mock, store } = mocked();
+    mock.on(PutItemCommand).callsFake((input: { Item?: Record<string, unknown> }) => {
+      throw new ConditionalCheckFailedException({
+        message: "failed",
+        $metadata: {},
+        Item: input.Item as never,
+      });
+    });
+    await store.commit(turn(lease, 0, { now: 1 }));
+    // Someone else's version: a real conflict.
+    mock.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: "failed",
+        $metadata: {},
+        Item: {
+          version: { N: "4" },
+          leaseOwner: { S: "o" },
+          leaseEpoch: { N: "3" },
+          leaseExpiresAt: { N: "9999999" },
+        },
+      }),
+    );
+    const error = await rejectsWith(store.commit(turn(lease, 2, { now: 2 })), VersionConflictError);
+    expect(error.details.actualVersion).toBe(4);
   });
 
   test("sends a client request token so an SDK retry of a commit is answered, not refused", async () => {
     const { mock, store } = mocked();
     mock.on(TransactWriteItemsCommand).resolves({});
-    await store.commit(turn(lease, 0, { now: 1 }));
-    await store.commit(turn(lease, 0, { now: 1 }));
+    await store.commit(turn(lease, 0, marked));
+    await store.commit(turn(lease, 0, marked));
     const tokens = mock
       .commandCalls(TransactWriteItemsCommand)
       .map((call) => call.args[0].input.ClientRequestToken);

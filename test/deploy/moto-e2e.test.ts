@@ -91,7 +91,6 @@ describe("durable deploy on moto", () => {
         stackName: "counter-test",
         region: "us-east-1",
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
         workflowsTable: "counter-test-Workflows",
         functionName: "counter-test-handler",
         endpoint: moto.endpoint,
@@ -159,7 +158,6 @@ describe("durable deploy on moto", () => {
       const store = new DynamoActorStore({
         client: new DynamoDBClient(moto.clientConfig()),
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
       });
       const now = Date.now();
       const lease = await store.acquireLease("counter-1", "e2e-writer", 10_000, now);

@@ -1,8 +1,9 @@
 import {
+  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
-  TransactGetItemsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -20,7 +21,7 @@ import type {
   WaitingPage,
 } from "../../ports/actor-store.ts";
 import { commitError } from "./commit-errors.ts";
-import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
+import { commitRequest, recentTokens } from "./commit-write.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
 import { isErrorNamed, retryConflicts, storeError } from "./errors.ts";
 import {
@@ -32,6 +33,7 @@ import {
   readString,
   str,
 } from "./json-attributes.ts";
+import { acquireInput, readLease, setExpiryInput } from "./lease-items.ts";
 import {
   decodeHeld,
   decodeMarker,
@@ -47,7 +49,6 @@ import {
 export interface DynamoActorStoreOptions {
   client: DynamoDBClient;
   stateTable: string;
-  locksTable: string;
   maxStateBytes?: number;
   /** JSON attributes above this size are gzipped (default 32 KB). */
   compressAboveBytes?: number;
@@ -56,28 +57,32 @@ export interface DynamoActorStoreOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** TransactGetItems reads at most 100 items; one slot is the state item. */
-const MARKERS_PER_READ = 99;
-/** A read that meets a commit in flight is cancelled (TransactionConflict); a short retry passes it. */
-const READ_ATTEMPTS = 4;
+/** BatchGetItem reads at most 100 keys per request. */
+const KEYS_PER_READ = 100;
+/** A batch read whose keys DynamoDB left unprocessed (throttling) is asked again this often. */
+const READ_ATTEMPTS = 5;
+/** Actors whose recent commit marks this process remembers (see commitRequest). */
+const REMEMBERED_ACTORS = 1024;
 
 /**
- * ActorStore on DynamoDB. A sync call costs three requests in two sequential round trips:
- * acquireLease (UpdateItem) in parallel with load (TransactGetItems), then commit (one
- * TransactWriteItems that also releases the lease).
+ * ActorStore on DynamoDB, with each actor's lease on its state item. A sync call costs two
+ * requests in two sequential round trips: acquireLease (UpdateItem) in parallel with load
+ * (GetItem), then commit (one PutItem, conditional on the version and the holder, that also
+ * releases the lease or keeps it for the warm grace). A warm turn sends only the commit. Markers
+ * and held messages turn the commit into a TransactWriteItems.
  */
 export class DynamoActorStore implements ActorStore {
   readonly limits: ActorStoreLimits;
   private readonly client: DynamoDBClient;
   private readonly stateTable: string;
-  private readonly locksTable: string;
   private readonly compressAboveBytes: number;
   private readonly markerTtlMs: number;
+  /** The recent commit marks each remembered actor's state item held at a version. */
+  private readonly recent = new Map<string, { version: number; marks: string[] }>();
 
   constructor(options: DynamoActorStoreOptions) {
     this.client = options.client;
     this.stateTable = options.stateTable;
-    this.locksTable = options.locksTable;
     this.limits = {
       maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
       maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
@@ -86,47 +91,30 @@ export class DynamoActorStore implements ActorStore {
     this.markerTtlMs = Math.max(options.markerTtlMs ?? 0, DEFAULTS.markerTtlDays * DAY_MS);
   }
 
-  /** One conditional UpdateItem: free, expired or ours → take it and bump the epoch (never reset, the item is never deleted). */
+  /** One conditional UpdateItem on the state item: free, expired, in a grace or ours → take it and bump the epoch. */
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     const expiresAt = now + ttlMs;
     try {
       const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.locksTable,
-          Key: { [TABLES.locks.partitionKey]: str(actorId) },
-          UpdateExpression:
-            "SET #owner = :owner, #expiresAt = :expiresAt, #epoch = if_not_exists(#epoch, :zero) + :one",
-          ConditionExpression: "attribute_not_exists(#epoch) OR #expiresAt <= :now OR #owner = :owner",
-          ExpressionAttributeNames: LEASE_NAMES,
-          ExpressionAttributeValues: {
-            ":owner": str(owner),
-            ":expiresAt": num(expiresAt),
-            ":now": num(now),
-            ":zero": num(0),
-            ":one": num(1),
-          },
-          ReturnValues: "UPDATED_NEW",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
+        new UpdateItemCommand(acquireInput(this.stateTable, actorId, owner, expiresAt, now)),
       );
-      const epoch = readNumber(result.Attributes, "epoch");
-      if (epoch === undefined) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
+      const epoch = readLease(result.Attributes).epoch;
+      if (epoch === null) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
       return { actorId, owner, epoch, expiresAt };
     } catch (error) {
-      // A commit of the holder is in flight on the lease item (DynamoDB refuses single-item writes
+      // A commit of the holder is in flight on the state item (DynamoDB refuses single-item writes
       // to an item a transaction holds): the lease is busy, so the core's lease wait retries it.
       if (isErrorNamed(error, "TransactionConflictException")) {
-        throw new LeaseHeldError(`actor ${actorId} is busy: a commit holds its lease record`, {
+        throw new LeaseHeldError(`actor ${actorId} is busy: a commit holds its state item`, {
           hint: "wait for the turn to finish",
           details: { actorId, holder: null, expiresAt: now + 5 },
         });
       }
       if (isErrorNamed(error, "ConditionalCheckFailedException")) {
-        const held = (error as { Item?: Item }).Item;
-        const heldUntil = readNumber(held, "expiresAt") ?? now;
+        const held = readLease((error as { Item?: Item }).Item);
         throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
           hint: "wait for the turn to finish, or retry after the lease expires",
-          details: { actorId, holder: readString(held, "owner") ?? null, expiresAt: heldUntil },
+          details: { actorId, holder: held.owner, expiresAt: held.expiresAt || now },
         });
       }
       throw storeError(error, `lease on ${actorId}`);
@@ -137,20 +125,7 @@ export class DynamoActorStore implements ActorStore {
     const expiresAt = now + ttlMs;
     try {
       await retryConflicts(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.locksTable,
-            Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
-            UpdateExpression: "SET #expiresAt = :expiresAt",
-            ConditionExpression: "#owner = :owner AND #epoch = :epoch",
-            ExpressionAttributeNames: LEASE_NAMES,
-            ExpressionAttributeValues: {
-              ":owner": str(lease.owner),
-              ":epoch": num(lease.epoch),
-              ":expiresAt": num(expiresAt),
-            },
-          }),
-        ),
+        this.client.send(new UpdateItemCommand(setExpiryInput(this.stateTable, lease, expiresAt))),
       );
       return { ...lease, expiresAt };
     } catch (error) {
@@ -164,23 +139,30 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  /** One consistent request: GetItem without markers to look up, else TransactGetItems (state + markers, isolated). */
+  /** One consistent request: GetItem without markers to look up, else BatchGetItem of the state item and the markers. */
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
     const ids = [...new Set(messageIds)];
     const processed = new Map<string, ProcessedMarker>();
     if (ids.length === 0) {
       return { record: (await this.read(actorId)) ?? (await decodeRecord(actorId, undefined)), processed };
     }
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += MARKERS_PER_READ) chunks.push(ids.slice(i, i + MARKERS_PER_READ));
-    const reads = await Promise.all(chunks.map((chunk, i) => this.transactGet(actorId, chunk, i === 0)));
-    for (const read of reads) {
-      for (const item of read.markers) {
-        const marker = await decodeMarker(item);
-        if (marker) processed.set(marker.messageId, marker);
+    // Not a transaction: our own acquire, sent together with this read, writes the state item, and
+    // a transactional read would be cancelled by it. The state and the markers may then be read a
+    // moment apart; the commit is conditional on the version and on each marker's absence, so a
+    // read that missed a commit only makes the commit fail and the turn run again.
+    const keys = [stateKey(actorId), ...ids.map((id) => markerKey(actorId, id))];
+    const items = await this.batchGet(keys, `load of ${actorId}`);
+    let state: Item | undefined;
+    for (const item of items) {
+      if (readString(item, TABLES.state.sortKey) === readString(stateKey(actorId), TABLES.state.sortKey)) {
+        state = item;
+        continue;
       }
+      const marker = await decodeMarker(item);
+      if (marker && ids.includes(marker.messageId)) processed.set(marker.messageId, marker);
     }
-    return { record: await decodeRecord(actorId, reads[0]?.state), processed };
+    this.remember(actorId, state);
+    return { record: await decodeRecord(actorId, state), processed };
   }
 
   /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
@@ -207,36 +189,32 @@ export class DynamoActorStore implements ActorStore {
   }
 
   async commit(commit: TurnCommit): Promise<void> {
+    const actorId = commit.lease.actorId;
     const encoded = await encodeCommit(commit, {
       compressAboveBytes: this.compressAboveBytes,
       maxStateBytes: this.limits.maxStateBytes,
       markerTtlMs: this.markerTtlMs,
     });
-    const input = commitTransaction(commit, encoded, {
-      stateTable: this.stateTable,
-      locksTable: this.locksTable,
-    });
+    const known = this.recent.get(actorId);
+    const previous = known?.version === commit.expectedVersion ? known.marks : [];
+    const request = commitRequest(commit, encoded, this.stateTable, previous);
     try {
-      await this.client.send(new TransactWriteItemsCommand(input));
+      if (request.kind === "put") await this.client.send(new PutItemCommand(request.input));
+      else await this.client.send(new TransactWriteItemsCommand(request.input));
     } catch (error) {
-      throw commitError(error, commit);
+      const refused = commitError(error, commit, request.mark);
+      if (refused !== null) {
+        this.recent.delete(actorId);
+        throw refused;
+      }
     }
+    const state = request.kind === "put" ? request.input.Item : request.input.TransactItems?.[0]?.Put?.Item;
+    this.remember(actorId, state);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
     await this.conditionalUpdate(
-      {
-        TableName: this.locksTable,
-        Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
-        UpdateExpression: "SET #expiresAt = :released",
-        ConditionExpression: "#owner = :owner AND #epoch = :epoch",
-        ExpressionAttributeNames: LEASE_NAMES,
-        ExpressionAttributeValues: {
-          ":owner": str(lease.owner),
-          ":epoch": num(lease.epoch),
-          ":released": num(0),
-        },
-      },
+      setExpiryInput(this.stateTable, lease, 0),
       `release of the lease on ${lease.actorId}`,
     );
   }
@@ -289,7 +267,11 @@ export class DynamoActorStore implements ActorStore {
       const result = await this.client.send(
         new GetItemCommand({ TableName: this.stateTable, Key: stateKey(actorId), ConsistentRead: true }),
       );
-      return result.Item ? await decodeRecord(actorId, result.Item) : null;
+      this.remember(actorId, result.Item);
+      // A state item with a lease and no version: leased, never committed.
+      return readNumber(result.Item, "version") === undefined
+        ? null
+        : await decodeRecord(actorId, result.Item);
     } catch (error) {
       throw storeError(error, `read of ${actorId}`);
     }
@@ -346,39 +328,41 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  private async transactGet(
-    actorId: string,
-    messageIds: readonly string[],
-    withState: boolean,
-  ): Promise<{ state: Item | undefined; markers: Item[] }> {
-    const keys = [
-      ...(withState ? [stateKey(actorId)] : []),
-      ...messageIds.map((id) => markerKey(actorId, id)),
-    ];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.client.send(
-          new TransactGetItemsCommand({
-            TransactItems: keys.map((Key) => ({ Get: { TableName: this.stateTable, Key } })),
-          }),
-        );
-        const items = (result.Responses ?? []).map((response) => response.Item);
-        const markers = (withState ? items.slice(1) : items).filter(
-          (item): item is Item => item !== undefined,
-        );
-        return { state: withState ? items[0] : undefined, markers };
-      } catch (error) {
-        const conflict = isErrorNamed(error, "TransactionCanceledException");
-        if (conflict && attempt < READ_ATTEMPTS) {
+  /** Consistent reads of up to 100 keys a request, asking again for what DynamoDB left unprocessed. */
+  private async batchGet(keys: readonly Item[], what: string): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_READ) {
+      let pending: Item[] = keys.slice(i, i + KEYS_PER_READ);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > READ_ATTEMPTS)
+          throw new StoreUnavailableError(`${what}: DynamoDB kept ${pending.length} keys unprocessed`);
+        if (attempt > 1)
           await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * Math.random()));
-          continue;
+        try {
+          const result = await this.client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [this.stateTable]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          found.push(...(result.Responses?.[this.stateTable] ?? []));
+          pending = result.UnprocessedKeys?.[this.stateTable]?.Keys ?? [];
+        } catch (error) {
+          throw storeError(error, what);
         }
-        if (conflict)
-          throw new StoreUnavailableError(`load of ${actorId} kept meeting concurrent commits`, {
-            cause: error,
-          });
-        throw storeError(error, `load of ${actorId}`);
       }
+    }
+    return found;
+  }
+
+  /** Keeps the recent commit marks of a state item as read or written, for the next commit on it. */
+  private remember(actorId: string, item: Item | undefined): void {
+    const version = readNumber(item, "version");
+    if (version === undefined) return;
+    this.recent.delete(actorId);
+    this.recent.set(actorId, { version, marks: recentTokens(item) });
+    if (this.recent.size > REMEMBERED_ACTORS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
     }
   }
 }
