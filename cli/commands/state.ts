@@ -20,6 +20,8 @@ export function recordView(record: ActorRecord) {
     state: record.state,
     timers: record.timers,
     parked: record.parked,
+    /** Queued messages waiting behind a park, in order. */
+    waiting: record.waiting?.count ?? 0,
     updatedAt: new Date(record.updatedAt).toISOString(),
   };
 }
@@ -57,7 +59,8 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
       out.c.dim(
         `${record.actorId} (${record.actorType}) version ${record.version}, updated ${view.updatedAt}` +
           (timers.length ? `, timers: ${timers.join(", ")}` : "") +
-          (record.parked ? `, PARKED after message ${record.parked.messageId}` : ""),
+          (record.parked ? `, PARKED after message ${record.parked.messageId}` : "") +
+          (record.waiting?.count ? `, ${record.waiting.count} message(s) waiting` : ""),
       ),
     );
   });

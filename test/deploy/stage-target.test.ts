@@ -255,3 +255,47 @@ describe("stage target: async invoke and list", () => {
     });
   });
 });
+
+describe("stage target: unpark", () => {
+  test("runs the unpark in the function (a durable.unpark event) and reports how many waited and ran", async () => {
+    lambda.on(InvokeCommand).resolves(
+      answer({
+        ok: true,
+        actorId: "counter-1",
+        wasParked: true,
+        parkedOn: null,
+        waiting: 3,
+        drained: 3,
+        stillWaiting: 0,
+        parkedAgain: null,
+        version: 7,
+      }),
+    );
+    const target = await openStageTarget(project, "unit", ENV);
+    try {
+      const result = await target.unpark("counter-1", "counter");
+      expect(result).toMatchObject({ waiting: 3, drained: 3, stillWaiting: 0, version: 7 });
+      expect(sentEvent()).toEqual({
+        type: "durable.unpark",
+        actorId: "counter-1",
+        actorType: "counter",
+      } as never);
+    } finally {
+      target.close();
+    }
+  });
+
+  test("a function that predates durable.unpark is reported as such, with the fix", async () => {
+    lambda
+      .on(InvokeCommand)
+      .resolves(answer({ errorType: "TypeError", errorMessage: "unsupported event" }, "Unhandled"));
+    const target = await openStageTarget(project, "unit", ENV);
+    try {
+      const error = await target.unpark("counter-1").catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "FUNCTION_ANSWER_INVALID" });
+      expect(String((error as { hint?: string }).hint)).toContain("durable deploy");
+    } finally {
+      target.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetter, DeadLetterEntry, Delivery } from "../../ports/message-queue.ts";
+import type { DeadLetter, DeadLetterEntry } from "../../ports/message-queue.ts";
 import { SQS_ATTRIBUTES } from "./config.ts";
 import { storeError } from "./errors.ts";
 import { decodeMessage, deduplicationId, encodeMessage, sha256 } from "./sqs-codec.ts";
@@ -36,19 +36,6 @@ export class DeadLetterBox {
 
   constructor(private readonly options: DeadLetterBoxOptions) {
     if (options.dlqUrl) this.url = Promise.resolve(options.dlqUrl);
-  }
-
-  async move(deliveries: readonly Delivery[], reason: (d: Delivery) => string, now: number): Promise<void> {
-    const outgoing: OutgoingMessage[] = deliveries.map((d) => {
-      const encoded = encodeMessage(d.message, now, {
-        [SQS_ATTRIBUTES.deadLetterReason]: reason(d),
-        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(d.receiveCount),
-        [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
-      });
-      return { ...encoded, groupId: d.message.actorId, deduplicationId: deduplicationId(d.message.id) };
-    });
-    await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
-    await this.remove(deliveries.map((d) => d.receipt));
   }
 
   /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
