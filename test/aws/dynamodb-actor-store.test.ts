@@ -62,19 +62,47 @@ function turn(lease: Lease, expectedVersion: number, patch: Partial<TurnCommit> 
 }
 
 describe("DynamoActorStore on DynamoDB Local", () => {
-  test("a turn without a message id costs two single-item requests in two round trips: acquire ∥ load, then one PutItem", async () => {
+  test("a turn without a message id costs two single-item requests: the acquire's reply answers the load asked with it, then one PutItem", async () => {
     const { store, log } = await storeWithLog();
     const actorId = uniqueId("budget");
     const now = Date.now();
+    const lease0 = await store.acquireLease(actorId, "a", TTL, now);
+    await store.commit(turn(lease0, 0, { now, state: { count: 7 } }));
+    log.clear();
     const [lease, loaded] = await Promise.all([
-      store.acquireLease(actorId, "a", TTL, now),
+      store.acquireLease(actorId, "a", TTL, now + 1),
       store.load(actorId, []),
     ]);
-    await store.commit(turn(lease, loaded.record.version, { now }));
-    expect(log.commands().slice(0, 2).sort()).toEqual(["GetItemCommand", "UpdateItemCommand"]);
-    expect(log.commands()[2]).toBe("PutItemCommand");
-    expect(log.requests).toHaveLength(3);
+    expect(loaded.record).toMatchObject({ version: 1, state: { count: 7 } });
+    await store.commit(turn(lease, loaded.record.version, { now: now + 1 }));
+    expect(log.commands()).toEqual(["UpdateItemCommand", "PutItemCommand"]);
     expect(log.sequentialRoundTrips()).toBe(2);
+  });
+
+  test("a load asked for on its own, or after the acquire's turn of the event loop, reads with its own GetItem", async () => {
+    const { store, log } = await storeWithLog();
+    const actorId = uniqueId("own-read");
+    const now = Date.now();
+    const acquiring = store.acquireLease(actorId, "a", TTL, now);
+    await Promise.resolve();
+    const loaded = await store.load(actorId, []);
+    await acquiring;
+    expect(loaded.record.version).toBe(0);
+    expect([...log.commands()].sort()).toEqual(["GetItemCommand", "UpdateItemCommand"]);
+  });
+
+  test("a load asked for with an acquire that finds the lease held reads the item that acquire found", async () => {
+    const { store, log } = await storeWithLog();
+    const actorId = uniqueId("held-read");
+    const now = Date.now();
+    const lease = await store.acquireLease(actorId, "a", TTL, now);
+    await store.commit(turn(lease, 0, { now, release: false, state: { count: 3 } }));
+    log.clear();
+    const refused = store.acquireLease(actorId, "b", TTL, now + 1);
+    const loaded = await store.load(actorId, []);
+    await rejectsWith(refused, LeaseHeldError);
+    expect(loaded.record).toMatchObject({ version: 1, state: { count: 3 } });
+    expect(log.commands()).toEqual(["UpdateItemCommand"]);
   });
 
   test("a turn with a message id reads its marker with the state (BatchGetItem) and writes it in the commit's transaction", async () => {

@@ -74,7 +74,7 @@ describe("the warm path: a process runs its next turn on what it just committed"
     const clock = new ManualClock();
     const a = processOn(sharedFile(), clock, "a");
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
-    expect(a.calls).toEqual(["load", "acquireLease", "commit"]);
+    expect(a.calls).toEqual(["acquireLease", "load", "commit"]);
     a.calls.length = 0;
     clock.advance(10);
     const second = await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
@@ -94,7 +94,7 @@ describe("the warm path: a process runs its next turn on what it just committed"
     clock.advance(GRACE);
     a.calls.length = 0;
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
-    expect(a.calls).toEqual(["load", "acquireLease", "commit"]);
+    expect(a.calls).toEqual(["acquireLease", "load", "commit"]);
   });
 
   test("another process never waits for a grace: it takes the lease at once, and the first one's next warm write is refused and run again on the new version", async () => {
@@ -110,7 +110,7 @@ describe("the warm path: a process runs its next turn on what it just committed"
     const fromA = await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
     expect(fromA).toMatchObject({ result: { count: 3 }, version: 3 });
     // The refused warm commit, then today's path: acquire, load, commit.
-    expect(a.calls).toEqual(["commit", "load", "acquireLease", "commit"]);
+    expect(a.calls).toEqual(["commit", "acquireLease", "load", "commit"]);
     expect((await a.ports.store.read("counter-1"))?.state).toEqual({ count: 3 });
   });
 
@@ -124,7 +124,7 @@ describe("the warm path: a process runs its next turn on what it just committed"
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
     a.calls.length = 0;
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
-    expect(a.calls).toEqual(["load", "acquireLease", "commit"]);
+    expect(a.calls).toEqual(["acquireLease", "load", "commit"]);
   });
 
   test("a repeated message id inside the grace is refused by the commit's marker condition and answered from the marker", async () => {
@@ -187,6 +187,6 @@ describe("the warm path: a process runs its next turn on what it just committed"
     const a = processOn(sharedFile(), clock, "a", 0);
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
     await a.fabric.invoke({ actorId: "counter-1", handler: "increment" });
-    expect(a.calls).toEqual(["load", "acquireLease", "commit", "load", "acquireLease", "commit"]);
+    expect(a.calls).toEqual(["acquireLease", "load", "commit", "acquireLease", "load", "commit"]);
   });
 });

@@ -42,6 +42,7 @@ import {
   markerKey,
   STATE_ATTRS,
   STATE_FLAGS,
+  STATE_SORT_KEY,
   stateKey,
   WAIT_PREFIX,
 } from "./state-items.ts";
@@ -66,10 +67,11 @@ const REMEMBERED_ACTORS = 1024;
 
 /**
  * ActorStore on DynamoDB, with each actor's lease on its state item. A sync call costs two
- * requests in two sequential round trips: acquireLease (UpdateItem) in parallel with load
- * (GetItem), then commit (one PutItem, conditional on the version and the holder, that also
- * releases the lease or keeps it for the warm grace). A warm turn sends only the commit. Markers
- * and held messages turn the commit into a TransactWriteItems.
+ * requests in two sequential round trips: acquireLease (an UpdateItem whose reply also answers
+ * the load asked for with it), then commit (one PutItem, conditional on the version and the
+ * holder, that also releases the lease or keeps it for the warm grace). A warm turn sends only
+ * the commit. Markers add a BatchGetItem beside the acquire, and make the commit a
+ * TransactWriteItems, as held messages do.
  */
 export class DynamoActorStore implements ActorStore {
   readonly limits: ActorStoreLimits;
@@ -79,6 +81,14 @@ export class DynamoActorStore implements ActorStore {
   private readonly markerTtlMs: number;
   /** The recent commit marks each remembered actor's state item held at a version. */
   private readonly recent = new Map<string, { version: number; marks: string[] }>();
+  /**
+   * Acquires sent in the current synchronous run of the event loop, by actor, with the state item
+   * their reply carries (as the acquire left it, or as it found it when the lease was held). A
+   * load of the same actor asked for in that same run takes the item from there: acquire ∥ load
+   * then costs one request. Only in the same run, because no request can reach DynamoDB before
+   * it ends: the item is read after the load was asked for, as a load's must be.
+   */
+  private readonly acquiring = new Map<string, Promise<Item | undefined>>();
 
   constructor(options: DynamoActorStoreOptions) {
     this.client = options.client;
@@ -94,10 +104,23 @@ export class DynamoActorStore implements ActorStore {
   /** One conditional UpdateItem on the state item: free, expired, in a grace or ours → take it and bump the epoch. */
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     const expiresAt = now + ttlMs;
+    const sent = this.client.send(
+      new UpdateItemCommand({
+        ...acquireInput(this.stateTable, actorId, owner, expiresAt, now),
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    const item = sent.then(
+      (result) => result.Attributes,
+      (error: unknown) =>
+        isErrorNamed(error, "ConditionalCheckFailedException") ? (error as { Item?: Item }).Item : undefined,
+    );
+    this.acquiring.set(actorId, item);
+    queueMicrotask(() => {
+      if (this.acquiring.get(actorId) === item) this.acquiring.delete(actorId);
+    });
     try {
-      const result = await this.client.send(
-        new UpdateItemCommand(acquireInput(this.stateTable, actorId, owner, expiresAt, now)),
-      );
+      const result = await sent;
       const epoch = readLease(result.Attributes).epoch;
       if (epoch === null) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
       return { actorId, owner, epoch, expiresAt };
@@ -139,25 +162,38 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  /** One consistent request: GetItem without markers to look up, else BatchGetItem of the state item and the markers. */
+  /**
+   * One consistent request: the state item from an acquire sent just before (see `acquiring`),
+   * else GetItem; with markers to look up, a BatchGetItem of the markers (and of the state item
+   * when no acquire brings it).
+   */
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    const fromAcquire = this.acquiring.get(actorId);
     const ids = [...new Set(messageIds)];
-    const processed = new Map<string, ProcessedMarker>();
-    if (ids.length === 0) {
-      return { record: (await this.read(actorId)) ?? (await decodeRecord(actorId, undefined)), processed };
-    }
+    const markerKeys = ids.map((id) => markerKey(actorId, id));
     // Not a transaction: our own acquire, sent together with this read, writes the state item, and
     // a transactional read would be cancelled by it. The state and the markers may then be read a
     // moment apart; the commit is conditional on the version and on each marker's absence, so a
     // read that missed a commit only makes the commit fail and the turn run again.
-    const keys = [stateKey(actorId), ...ids.map((id) => markerKey(actorId, id))];
-    const items = await this.batchGet(keys, `load of ${actorId}`);
     let state: Item | undefined;
-    for (const item of items) {
-      if (readString(item, TABLES.state.sortKey) === readString(stateKey(actorId), TABLES.state.sortKey)) {
-        state = item;
-        continue;
-      }
+    let markers: Item[];
+    if (fromAcquire) {
+      const [item, found] = await Promise.all([
+        fromAcquire,
+        markerKeys.length > 0 ? this.batchGet(markerKeys, `load of ${actorId}`) : [],
+      ]);
+      state = item ?? (await this.stateItem(actorId));
+      markers = found;
+    } else if (markerKeys.length === 0) {
+      state = await this.stateItem(actorId);
+      markers = [];
+    } else {
+      const items = await this.batchGet([stateKey(actorId), ...markerKeys], `load of ${actorId}`);
+      state = items.find((item) => readString(item, TABLES.state.sortKey) === STATE_SORT_KEY);
+      markers = items.filter((item) => item !== state);
+    }
+    const processed = new Map<string, ProcessedMarker>();
+    for (const item of markers) {
       const marker = await decodeMarker(item);
       if (marker && ids.includes(marker.messageId)) processed.set(marker.messageId, marker);
     }
@@ -263,15 +299,18 @@ export class DynamoActorStore implements ActorStore {
   }
 
   async read(actorId: string): Promise<ActorRecord | null> {
+    const item = await this.stateItem(actorId);
+    this.remember(actorId, item);
+    // A state item with a lease and no version: leased, never committed.
+    return readNumber(item, "version") === undefined ? null : await decodeRecord(actorId, item);
+  }
+
+  private async stateItem(actorId: string): Promise<Item | undefined> {
     try {
       const result = await this.client.send(
         new GetItemCommand({ TableName: this.stateTable, Key: stateKey(actorId), ConsistentRead: true }),
       );
-      this.remember(actorId, result.Item);
-      // A state item with a lease and no version: leased, never committed.
-      return readNumber(result.Item, "version") === undefined
-        ? null
-        : await decodeRecord(actorId, result.Item);
+      return result.Item;
     } catch (error) {
       throw storeError(error, `read of ${actorId}`);
     }
