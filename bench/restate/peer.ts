@@ -4,10 +4,10 @@
  * virtual object as a Bun service, registered through the admin API. Both processes are counted
  * in its memory.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { freePort } from "../../test/support/free-port.ts";
 import { type Group, spawnGroup } from "../processes.ts";
 
@@ -19,13 +19,19 @@ export interface RestatePeer {
   stop(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
 const BUN = process.execPath;
 
-/** The server binary the npm package ships for this platform. */
+/**
+ * The server binary the npm package ships for this platform. Found by path, not through the
+ * module resolver: this Bun process started before `npm ci --prefix bench` created the directory,
+ * and Bun keeps a failed lookup for the life of the process.
+ */
 function serverBinary(): string {
-  const pkg = require.resolve(`@restatedev/restate-server-${process.platform}-${process.arch}/package.json`);
-  return join(dirname(pkg), "bin", "restate-server");
+  const name = `restate-server-${process.platform}-${process.arch}`;
+  const binary = join(import.meta.dir, "..", "node_modules", "@restatedev", name, "bin", "restate-server");
+  if (!existsSync(binary))
+    throw new Error(`no ${binary}: run npm ci --prefix bench (Restate ships ${name} for this platform)`);
+  return binary;
 }
 
 export async function startRestatePeer(): Promise<RestatePeer> {
