@@ -1,4 +1,4 @@
-import type { ActorRecord, Lease, LoadedActor } from "../ports/actor-store.ts";
+import type { ActorRecord } from "../ports/actor-store.ts";
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, OutboxEntry, ParkedRecord } from "../ports/messages.ts";
 import { applyMessages } from "./apply-messages.ts";
@@ -19,7 +19,8 @@ import { LIMITS } from "./limits.ts";
 import type { ActorRegistry } from "./registry.ts";
 import { relayOrExplain, relayOutbox } from "./relay.ts";
 import { report, type TurnLogEntry } from "./turn-report.ts";
-import type { WarmActor, WarmActors } from "./warm-actors.ts";
+import type { WarmActors } from "./warm-actors.ts";
+import { confirmWarm, takenOver } from "./warm-turn.ts";
 
 export interface TurnSettings {
   /** Identifies this process; each turn appends a sequence so concurrent turns never share a lease. */
@@ -275,33 +276,6 @@ export async function runTurn(
       throw error;
     }
   }
-}
-
-/**
- * A warm turn that wrote nothing (a read, a failed handler) still answered from memory: one
- * consistent read shows whether that record is still the actor's latest and none of the messages
- * was already applied. If not, the turn runs again the ordinary way.
- */
-async function confirmWarm(
-  env: TurnEnv,
-  warm: WarmActor,
-  cached: LoadedActor,
-  messageIds: readonly string[],
-): Promise<void> {
-  const current = await env.ports.store.load(warm.lease.actorId, messageIds);
-  if (current.record.version !== cached.record.version || current.processed.size > 0) {
-    throw new VersionConflictError(
-      `actor ${warm.lease.actorId} is at version ${current.record.version}, not ${cached.record.version}, or a message was a repeat`,
-      { hint: "the turn runs again on what is stored", details: { actorId: warm.lease.actorId } },
-    );
-  }
-}
-
-/** The lease was taken by a newer turn (not merely run out): another process wants the actor. */
-function takenOver(error: unknown, lease: Lease): boolean {
-  if (!(error instanceof LeaseLostError)) return false;
-  const current = error.details.currentEpoch;
-  return typeof current !== "number" || current !== lease.epoch;
 }
 
 /**

@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -7,7 +6,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { LeaseHeldError, LeaseLostError, StoreUnavailableError } from "../../core/errors.ts";
+import { LeaseHeldError, LeaseLostError } from "../../core/errors.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
   ActorRecord,
@@ -46,6 +45,7 @@ import {
   stateKey,
   WAIT_PREFIX,
 } from "./state-items.ts";
+import { batchGetConsistent, listStranded } from "./state-reads.ts";
 
 export interface DynamoActorStoreOptions {
   client: DynamoDBClient;
@@ -58,10 +58,6 @@ export interface DynamoActorStoreOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** BatchGetItem reads at most 100 keys per request. */
-const KEYS_PER_READ = 100;
-/** A batch read whose keys DynamoDB left unprocessed (throttling) is asked again this often. */
-const READ_ATTEMPTS = 5;
 /** Actors whose recent commit marks this process remembers (see commitRequest). */
 const REMEMBERED_ACTORS = 1024;
 
@@ -318,36 +314,7 @@ export class DynamoActorStore implements ActorStore {
 
   /** Each shard of the sparse stranded index, queried in parallel (eventually consistent: a sweep is a second chance). */
   async listStranded(before: number, limit: number): Promise<StrandedActor[]> {
-    const { strandedIndex } = TABLES.state;
-    const shards = Array.from({ length: strandedIndex.shards }, (_, i) => `s${i.toString(16)}`);
-    try {
-      const pages = await Promise.all(
-        shards.map((shard) =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.stateTable,
-              IndexName: strandedIndex.name,
-              KeyConditionExpression: "#shard = :shard AND #since <= :before",
-              ExpressionAttributeNames: {
-                "#shard": strandedIndex.partitionKey,
-                "#since": strandedIndex.sortKey,
-              },
-              ExpressionAttributeValues: { ":shard": str(shard), ":before": num(before) },
-              Limit: Math.max(1, limit),
-            }),
-          ),
-        ),
-      );
-      const found: StrandedActor[] = [];
-      for (const item of pages.flatMap((page) => page.Items ?? [])) {
-        const actorId = readString(item, TABLES.state.partitionKey);
-        const actorType = readString(item, "actorType");
-        if (actorId && actorType) found.push({ actorId, actorType });
-      }
-      return found.slice(0, limit);
-    } catch (error) {
-      throw storeError(error, "listing stranded actors");
-    }
+    return listStranded(this.client, this.stateTable, before, limit);
   }
 
   /**
@@ -367,30 +334,8 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  /** Consistent reads of up to 100 keys a request, asking again for what DynamoDB left unprocessed. */
-  private async batchGet(keys: readonly Item[], what: string): Promise<Item[]> {
-    const found: Item[] = [];
-    for (let i = 0; i < keys.length; i += KEYS_PER_READ) {
-      let pending: Item[] = keys.slice(i, i + KEYS_PER_READ);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > READ_ATTEMPTS)
-          throw new StoreUnavailableError(`${what}: DynamoDB kept ${pending.length} keys unprocessed`);
-        if (attempt > 1)
-          await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * Math.random()));
-        try {
-          const result = await this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: { [this.stateTable]: { Keys: pending, ConsistentRead: true } },
-            }),
-          );
-          found.push(...(result.Responses?.[this.stateTable] ?? []));
-          pending = result.UnprocessedKeys?.[this.stateTable]?.Keys ?? [];
-        } catch (error) {
-          throw storeError(error, what);
-        }
-      }
-    }
-    return found;
+  private batchGet(keys: readonly Item[], what: string): Promise<Item[]> {
+    return batchGetConsistent(this.client, this.stateTable, keys, what);
   }
 
   /** Keeps the recent commit marks of a state item as read or written, for the next commit on it. */
