@@ -18,6 +18,8 @@ test("a group's tree is counted and stopped whole, children included", async () 
       0,
     );
     await group.stop(1_000);
+    // SIGKILL to the group is delivered asynchronously: give the kernel a moment to end them all.
+    for (let i = 0; i < 50 && tree.some((pid) => rssMb(pid) > 0); i++) await Bun.sleep(20);
     for (const pid of tree) expect(rssMb(pid)).toBe(0);
   } finally {
     await group.stop(100);

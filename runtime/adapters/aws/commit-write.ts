@@ -8,7 +8,7 @@ import { StateTooLargeError } from "../../core/errors.ts";
 import type { TurnCommit } from "../../ports/actor-store.ts";
 import { TABLES } from "./config.ts";
 import { type Item, num } from "./json-attributes.ts";
-import { HOLDER_CONDITION, holderValues, LEASE_NAMES, leaseAfterCommit } from "./lease-items.ts";
+import { HOLDER_CONDITION, HOLDER_NAMES, holderValues, leaseAfterCommit } from "./lease-items.ts";
 import type { EncodedCommit } from "./state-items.ts";
 
 /** TransactWriteItems takes at most this many items. */
@@ -58,7 +58,7 @@ export function commitRequest(
     TableName: table,
     Item: item,
     ConditionExpression: `${firstWrite ? "attribute_not_exists(#version)" : "#version = :expected"} AND ${HOLDER_CONDITION}`,
-    ExpressionAttributeNames: { "#version": "version", ...withoutGrace(LEASE_NAMES) },
+    ExpressionAttributeNames: { "#version": "version", ...HOLDER_NAMES },
     ExpressionAttributeValues: {
       ...holderValues(lease, commit.now),
       ...(firstWrite ? {} : { ":expected": num(commit.expectedVersion) }),
@@ -108,12 +108,6 @@ export function landed(item: Item | undefined, mark: string): boolean {
 
 export function recentTokens(item: Item | undefined): string[] {
   return (item?.[RECENT_COMMITS_ATTR]?.L ?? []).flatMap((v) => (v.S === undefined ? [] : [v.S]));
-}
-
-/** The Put's condition names only the holder's attributes. */
-function withoutGrace(names: Record<string, string>): Record<string, string> {
-  const { "#leaseGrace": _, ...rest } = names;
-  return rest;
 }
 
 /**

@@ -27,6 +27,11 @@ export const LEASE_NAMES = {
 /** The lease as a holder's write must find it: same owner and epoch, not yet expired at `now`. */
 export const HOLDER_CONDITION =
   "#leaseOwner = :leaseOwner AND #leaseEpoch = :leaseEpoch AND #leaseExpiresAt > :now";
+export const HOLDER_NAMES = {
+  "#leaseOwner": LEASE_ATTRS.owner,
+  "#leaseEpoch": LEASE_ATTRS.epoch,
+  "#leaseExpiresAt": LEASE_ATTRS.expiresAt,
+};
 
 export function holderValues(lease: Lease, now: number): Item {
   return { ":leaseOwner": str(lease.owner), ":leaseEpoch": num(lease.epoch), ":now": num(now) };
@@ -69,12 +74,7 @@ export function setExpiryInput(table: string, lease: Lease, expiresAt: number): 
     Key: stateKey(lease.actorId),
     UpdateExpression: "SET #leaseExpiresAt = :expiresAt, #leaseGrace = :false",
     ConditionExpression: "#leaseOwner = :leaseOwner AND #leaseEpoch = :leaseEpoch",
-    ExpressionAttributeNames: {
-      "#leaseOwner": LEASE_ATTRS.owner,
-      "#leaseEpoch": LEASE_ATTRS.epoch,
-      "#leaseExpiresAt": LEASE_ATTRS.expiresAt,
-      "#leaseGrace": LEASE_ATTRS.grace,
-    },
+    ExpressionAttributeNames: LEASE_NAMES,
     ExpressionAttributeValues: {
       ":leaseOwner": str(lease.owner),
       ":leaseEpoch": num(lease.epoch),
