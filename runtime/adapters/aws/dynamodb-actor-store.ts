@@ -101,10 +101,7 @@ export class DynamoActorStore implements ActorStore {
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     const expiresAt = now + ttlMs;
     const sent = this.client.send(
-      new UpdateItemCommand({
-        ...acquireInput(this.stateTable, actorId, owner, expiresAt, now),
-        ReturnValues: "ALL_NEW",
-      }),
+      new UpdateItemCommand(acquireInput(this.stateTable, actorId, owner, expiresAt, now)),
     );
     const item = sent.then(
       (result) => result.Attributes,

@@ -37,7 +37,10 @@ export function holderValues(lease: Lease, now: number): Item {
   return { ":leaseOwner": str(lease.owner), ":leaseEpoch": num(lease.epoch), ":now": num(now) };
 }
 
-/** Free, expired, in a grace, or this owner's: take it and bump the epoch. */
+/**
+ * Free, expired, in a grace, or this owner's: take it and bump the epoch. The reply is the whole
+ * item (as the acquire left it, or as it found it held), so it can serve as the turn's load too.
+ */
 export function acquireInput(
   table: string,
   actorId: string,
@@ -62,7 +65,7 @@ export function acquireInput(
       ":true": { BOOL: true },
       ":false": { BOOL: false },
     },
-    ReturnValues: "UPDATED_NEW",
+    ReturnValues: "ALL_NEW",
     ReturnValuesOnConditionCheckFailure: "ALL_OLD",
   };
 }
