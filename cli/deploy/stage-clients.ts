@@ -43,7 +43,6 @@ export function openStageClients(outputs: StageOutputs, env: EnvSource): StageCl
     store: new DynamoActorStore({
       client: dynamodb,
       stateTable: outputs.stateTable,
-      locksTable: outputs.locksTable,
       blobs: outputs.stateBucket ? new S3StateBlobs({ client: s3, bucket: outputs.stateBucket }) : undefined,
     }),
     destroy() {

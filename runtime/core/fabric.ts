@@ -23,6 +23,7 @@ import {
   type TurnResult,
   type TurnSettings,
 } from "./turn.ts";
+import { WarmActors } from "./warm-actors.ts";
 
 export interface FabricOptions {
   ports: FabricPorts;
@@ -41,6 +42,15 @@ export interface FabricOptions {
    * off: EventBridge rules deliver them.
    */
   routeSignals?: boolean;
+  /**
+   * The warm path: a turn that commits keeps the actor's lease this long, so this process's next
+   * turn on the actor runs on what it committed and commits in one write, with nothing read
+   * first. Any other process takes the lease over at once (nobody waits for a grace). 0 (the
+   * default) turns it off.
+   */
+  warmGraceMs?: number;
+  /** The warm actors of a process with several Fabrics (a Lambda container builds one per invocation); wins over warmGraceMs. */
+  warm?: WarmActors;
 }
 
 /**
@@ -95,9 +105,12 @@ export class Fabric implements Invoker {
   readonly #options: FabricOptions;
   /** Turns on one actor in this process run one after another instead of polling the lease. */
   readonly #tails = new Map<string, Promise<unknown>>();
+  readonly #warm: WarmActors | undefined;
 
   constructor(options: FabricOptions) {
     this.#options = options;
+    this.#warm =
+      options.warm ?? (options.warmGraceMs ? new WarmActors({ graceMs: options.warmGraceMs }) : undefined);
     this.registry = new ActorRegistry(options.actors);
     this.ports = options.routeSignals
       ? {
@@ -319,6 +332,7 @@ export class Fabric implements Invoker {
       settings,
       onTurn: o.onTurn,
       writeLog: o.writeLog,
+      warm: this.#warm,
       call: async (message) => resultOf((await this.#callOne(message)).outcome),
     };
   }

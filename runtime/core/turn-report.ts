@@ -15,6 +15,8 @@ export interface TurnLogEntry {
   leaseWaitMs: number;
   durationMs: number;
   retries: number;
+  /** The turn ran on what this process had just committed (the warm path: nothing acquired or loaded first). */
+  warm?: boolean | undefined;
   outcome: "committed" | "unchanged" | "failed";
   /** The code of the error that failed the whole turn. */
   error?: string | undefined;
@@ -41,6 +43,7 @@ export interface TurnReport {
   leaseWaitMs: number;
   started: number;
   retries: number;
+  warm?: boolean;
   outcome: TurnLogEntry["outcome"];
   outcomes?: MessageOutcome[];
   error?: unknown;
@@ -79,6 +82,7 @@ export function report(env: TurnEnv, r: TurnReport): void {
     leaseWaitMs: r.leaseWaitMs,
     durationMs: env.ports.clock.now() - r.started,
     retries: r.retries,
+    warm: r.warm || undefined,
     outcome: r.outcome,
     error: error?.code,
     errorMessage: error?.message,

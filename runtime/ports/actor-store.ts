@@ -63,6 +63,13 @@ export interface TurnCommit {
   drained: HeldMessage[];
   /** Release the lease in the same write (the common case: one round trip for commit and release). */
   release: boolean;
+  /**
+   * With `release`: keep the lease for this process until then (epoch ms) instead of freeing it,
+   * as a grace: the holder may run the actor's next turn on what it just committed, without
+   * acquiring or loading. A lease in its grace yields at once to any other acquire (which fences
+   * the holder out), so nobody ever waits for a grace.
+   */
+  graceUntil?: number | undefined;
   now: number;
   /** The schema of `state` (absent: 1). */
   schema?: number | undefined;
@@ -101,13 +108,15 @@ export interface StrandedActor {
 export interface ActorStore {
   readonly limits: ActorStoreLimits;
   /**
-   * Takes the lease when it is free, expired, or already this owner's; the new epoch is greater
-   * than any before. Throws LeaseHeldError (with `details.expiresAt`) when another owner holds it.
+   * Takes the lease when it is free, expired, in a grace (see TurnCommit.graceUntil), or already
+   * this owner's; the new epoch is greater than any before. Throws LeaseHeldError (with
+   * `details.expiresAt`) when another owner holds it for a running turn.
    */
   acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease>;
   /**
-   * Extends a lease this owner still holds (same owner and epoch) to `now + ttlMs`. Throws
-   * LeaseLostError when it was taken over; a long turn renews so that it can still commit.
+   * Extends a lease this owner still holds (same owner and epoch) to `now + ttlMs`, ending any
+   * grace (a renewed lease belongs to a running turn again). Throws LeaseLostError when it was
+   * taken over; a long turn renews so that it can still commit.
    */
   renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease>;
   /** A consistent read of the record and of the markers of the given message ids. */

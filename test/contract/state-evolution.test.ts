@@ -69,7 +69,6 @@ largeStateContract("aws", async () => {
     store: new DynamoActorStore({
       client: dynamodb,
       stateTable: tables.stateTable,
-      locksTable: tables.locksTable,
       blobs: crash.blobs,
     }),
     blobs: crash.blobs,

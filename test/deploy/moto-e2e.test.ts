@@ -92,7 +92,6 @@ describe("durable deploy on moto", () => {
         stackName: "counter-test",
         region: "us-east-1",
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
         workflowsTable: "counter-test-Workflows",
         stateBucket: "counter-test-state-123456789012-us-east-1",
         functionName: "counter-test-handler",
@@ -164,7 +163,6 @@ describe("durable deploy on moto", () => {
       const store = new DynamoActorStore({
         client: new DynamoDBClient(moto.clientConfig()),
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
       });
       const now = Date.now();
       const lease = await store.acquireLease("counter-1", "e2e-writer", 10_000, now);

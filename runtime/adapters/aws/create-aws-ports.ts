@@ -64,7 +64,6 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     store: new DynamoActorStore({
       client: clients.dynamodb,
       stateTable: settings.stateTable,
-      locksTable: settings.locksTable,
       maxStateBytes: options.maxStateBytes,
       compressAboveBytes: options.compressAboveBytes,
       blobs: settings.stateBucket

@@ -4,7 +4,8 @@ import { Fabric } from "../../core/fabric.ts";
 import { ActorRegistry } from "../../core/registry.ts";
 import type { SweepResult } from "../../core/sweeper.ts";
 import type { TurnLogEntry } from "../../core/turn.ts";
-import { DEFAULTS, ENV } from "./config.ts";
+import { WarmActors } from "../../core/warm-actors.ts";
+import { DEFAULTS, ENV, WARM_GRACE_ENV } from "./config.ts";
 import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aws-ports.ts";
 import {
   type DurableInvokeEvent,
@@ -57,6 +58,13 @@ export interface LambdaHandlerOptions {
    * blocks an actor for at most this long. Default: DURABLE_LEASE_MS.
    */
   leaseMs?: number;
+  /**
+   * How long this container keeps an actor after committing a turn on it, so that the actor's next
+   * call reaching the same container runs on the committed state and commits in one write, with
+   * nothing read. Another container takes the actor at once (it never waits for this). 0 turns it
+   * off. Default: DURABLE_WARM_GRACE_MS, else 50 ms.
+   */
+  warmGraceMs?: number;
   /** Longest wait for a busy actor's lease (also capped by the remaining time). Default 15 s. */
   leaseWaitMs?: number;
   maxRetries?: number;
@@ -95,6 +103,8 @@ interface Container {
   ports: AwsPorts;
   deadLetters: DeadLetterBox;
   owner: string;
+  /** The actors this container committed in the last grace (the warm path outlives an invocation). */
+  warm: WarmActors;
 }
 
 /** Ports built from the environment, shared by every handler of this container (warm starts reuse clients and sockets). */
@@ -123,7 +133,9 @@ export function createLambdaHandler(
   let container: Container | undefined;
 
   const handler = async (event: unknown, context: LambdaContextLike): Promise<DurableLambdaResult> => {
-    container ??= options.ports ? containerFor(options.ports) : containerFromEnvironment(options.aws);
+    container ??= options.ports
+      ? containerFor(options.ports, warmGrace(options))
+      : containerFromEnvironment(options.aws ?? {}, warmGrace(options));
     const { ports } = container;
     const requestId = context.awsRequestId;
     const log = (fields: Record<string, unknown>): void => write(JSON.stringify({ ...fields, requestId }));
@@ -182,7 +194,7 @@ export function collectActors(...modules: readonly Record<string, unknown>[]): A
   return found;
 }
 
-function containerFor(ports: AwsPorts): Container {
+function containerFor(ports: AwsPorts, warmGraceMs: number): Container {
   const { clients, settings } = ports;
   const deadLetters = new DeadLetterBox({
     client: clients.sqs,
@@ -192,16 +204,31 @@ function containerFor(ports: AwsPorts): Container {
     waitSeconds: 0,
   });
   const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "lambda";
-  return { ports, deadLetters, owner: `${fn}:${randomUUID().slice(0, 8)}` };
+  return {
+    ports,
+    deadLetters,
+    owner: `${fn}:${randomUUID().slice(0, 8)}`,
+    warm: new WarmActors({ graceMs: warmGraceMs }),
+  };
 }
 
-function containerFromEnvironment(aws: AwsPortsOptions = {}): Container {
+/** The warm grace: the option, else DURABLE_WARM_GRACE_MS, else the default; a bad value fails the cold start. */
+function warmGrace(options: LambdaHandlerOptions): number {
+  const raw = options.warmGraceMs ?? process.env[WARM_GRACE_ENV];
+  if (raw === undefined || raw === "") return DEFAULTS.warmGraceMs;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${WARM_GRACE_ENV} (warmGraceMs) must be a whole number of ms ≥ 0, got "${raw}"`);
+  return value;
+}
+
+function containerFromEnvironment(aws: AwsPortsOptions, warmGraceMs: number): Container {
   // Read first (a missing variable fails here, naming it), so clients are built once per fabric.
   const settings = aws.settings ?? readAwsSettings(aws.env ?? process.env);
   const key = JSON.stringify(settings);
   const existing = fromEnvironment.get(key);
   if (existing) return existing;
-  const created = containerFor(createAwsPorts({ ...aws, settings }));
+  const created = containerFor(createAwsPorts({ ...aws, settings }), warmGraceMs);
   fromEnvironment.set(key, created);
   return created;
 }
@@ -233,6 +260,7 @@ function fabricFor(
     writeLog: hooks.writeLog,
     // EventBridge rules deliver signals on AWS; routing them here too would deliver them twice.
     routeSignals: false,
+    warm: container.warm,
   });
 }
 

@@ -29,6 +29,8 @@ export interface LeaseRow {
   owner: string;
   epoch: number;
   expires_at: number;
+  /** 1 while the lease is kept in a grace after a commit: any acquire takes it. */
+  grace: number;
 }
 
 export const ACTOR_COLUMNS =

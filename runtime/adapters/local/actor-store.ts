@@ -96,7 +96,7 @@ export class LocalActorStore implements ActorStore {
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     return this.db.write(() => {
       const row = this.leaseRow(actorId);
-      if (row && row.owner !== owner && row.expires_at > now) {
+      if (row && row.owner !== owner && row.expires_at > now && row.grace === 0) {
         throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
           hint: "wait for the turn to finish, or retry after the lease expires",
           details: { actorId, holder: row.owner, expiresAt: row.expires_at },
@@ -105,8 +105,9 @@ export class LocalActorStore implements ActorStore {
       const lease: Lease = { actorId, owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
       this.db.sqlite
         .query(
-          `INSERT INTO leases (actor_id, owner, epoch, expires_at) VALUES ($actorId, $owner, $epoch, $expiresAt)
-           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, expires_at = excluded.expires_at`,
+          `INSERT INTO leases (actor_id, owner, epoch, expires_at, grace) VALUES ($actorId, $owner, $epoch, $expiresAt, 0)
+           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch,
+             expires_at = excluded.expires_at, grace = 0`,
         )
         .run({ ...lease });
       return lease;
@@ -118,7 +119,7 @@ export class LocalActorStore implements ActorStore {
       const expiresAt = now + ttlMs;
       const { changes } = this.db.sqlite
         .query(
-          `UPDATE leases SET expires_at = $expiresAt
+          `UPDATE leases SET expires_at = $expiresAt, grace = 0
            WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch`,
         )
         .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, expiresAt });
@@ -195,7 +196,8 @@ export class LocalActorStore implements ActorStore {
         this.writeMarkers(commit);
         this.writeWaiting(commit);
         this.appendHistory(commit, placed ? largeStateSummary(placed.ref, stateJson) : stateJson);
-        if (commit.release) this.release(lease);
+        if (commit.release && commit.graceUntil !== undefined) this.keepForGrace(lease, commit.graceUntil);
+        else if (commit.release) this.release(lease);
         if (++this.commits % PRUNE_EVERY === 0) {
           this.db.sqlite.query("DELETE FROM markers WHERE expires_at < $now").run({ now });
         }
@@ -291,7 +293,7 @@ export class LocalActorStore implements ActorStore {
   private leaseRow(actorId: string): LeaseRow | null {
     return this.db.sqlite
       .query<LeaseRow, { actorId: string }>(
-        "SELECT owner, epoch, expires_at FROM leases WHERE actor_id = $actorId",
+        "SELECT owner, epoch, expires_at, grace FROM leases WHERE actor_id = $actorId",
       )
       .get({ actorId });
   }
@@ -354,20 +356,34 @@ export class LocalActorStore implements ActorStore {
     }
   }
 
+  /** A marker that exists (and has not expired) means an earlier turn applied the message: nothing may be written. */
   private writeMarkers(commit: TurnCommit): void {
     const insert = this.db.sqlite.query(
-      `INSERT OR REPLACE INTO markers (actor_id, message_id, version, result, error, expires_at)
-       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)`,
+      `INSERT INTO markers (actor_id, message_id, version, result, error, expires_at)
+       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)
+       ON CONFLICT (actor_id, message_id) DO UPDATE SET version = excluded.version, result = excluded.result,
+         error = excluded.error, expires_at = excluded.expires_at
+       WHERE markers.expires_at < $now`,
     );
     for (const marker of commit.markers) {
-      insert.run({
+      const { changes } = insert.run({
         actorId: commit.lease.actorId,
         messageId: marker.messageId,
         version: marker.version,
         result: encodeOptional(marker.result),
         error: encodeOptional(marker.error),
         expiresAt: commit.now + this.markerTtlMs,
+        now: commit.now,
       });
+      if (changes === 0) {
+        throw new VersionConflictError(
+          `message ${marker.messageId} to ${commit.lease.actorId} was already processed; nothing was written`,
+          {
+            hint: "the turn is retried and answers from the recorded result",
+            details: { actorId: commit.lease.actorId, messageId: marker.messageId },
+          },
+        );
+      }
     }
   }
 
@@ -413,9 +429,17 @@ export class LocalActorStore implements ActorStore {
   private release(lease: Lease): void {
     this.db.sqlite
       .query(
-        "UPDATE leases SET expires_at = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
+        "UPDATE leases SET expires_at = 0, grace = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
       )
       .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch });
+  }
+
+  private keepForGrace(lease: Lease, until: number): void {
+    this.db.sqlite
+      .query(
+        "UPDATE leases SET expires_at = $until, grace = 1 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
+      )
+      .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, until });
   }
 }
 

@@ -2,16 +2,18 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
--- grant is always greater (fencing against a paused holder).
+-- grant is always greater (fencing against a paused holder). grace = 1: kept by a process after
+-- its commit (the warm path), and yielded to any other acquire at once.
 CREATE TABLE IF NOT EXISTS leases (
   actor_id   TEXT PRIMARY KEY,
   owner      TEXT NOT NULL,
   epoch      INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  grace      INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS actors (
@@ -162,8 +164,9 @@ DROP TABLE timers;
 ALTER TABLE timers_by_id RENAME TO timers;
 `;
 
-/** Columns schemas 3 to 5 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
+/** Columns schemas 3 to 6 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
 export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  { table: "leases", column: "grace", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "actors", column: "waiting", definition: "TEXT" },
   { table: "actors", column: "waiting_count", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "dead_letters", column: "message_id", definition: "TEXT" },
