@@ -124,7 +124,8 @@ function report(error: unknown, ctx: CliContext, json: boolean): number {
 }
 
 function writeJsonError(ctx: CliContext, code: string, message: string, hint: string | undefined): void {
-  ctx.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
+  // One line: streaming commands (tail, logs, migrate) print JSON lines, and the error ends them.
+  ctx.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
 }
 
 /** Commander's parse errors, with the nearest command or option suggested however far it is. */

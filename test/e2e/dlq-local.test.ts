@@ -213,7 +213,7 @@ describe("durable dlq on the local fabric", () => {
     // poison when the CLI process is killed, before it could delete the letter.
     const marker = join(p.dir.path, "slow-started");
     const crashed = Bun.spawn({
-      cmd: ["node", DURABLE_BIN, "dlq", "redrive", "--all", "--unpark"],
+      cmd: [DURABLE_BIN, "dlq", "redrive", "--all", "--unpark"],
       cwd: p.root,
       env: userEnv({ LEDGER_SLOW_FILE: marker }),
       stdout: "pipe",

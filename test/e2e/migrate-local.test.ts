@@ -177,7 +177,7 @@ describe("durable migrate (local fabric)", () => {
     await using dir = tempDir("durable-migrate-local-");
     const root = await project(dir.path);
     const first = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn("node", [DURABLE_BIN, "migrate", "--rate", "2"], { cwd: root, env: userEnv() });
+      const child = spawn(DURABLE_BIN, ["migrate", "--rate", "2"], { cwd: root, env: userEnv() });
       let stdout = "";
       let stderr = "";
       let sent = false;

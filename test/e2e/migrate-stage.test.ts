@@ -77,7 +77,7 @@ interface Line {
 /** `durable migrate --stage e2e --json`, optionally sending SIGINT once `interruptAt` actors are done. */
 function migrate(cwd: string, env: Record<string, string>, interruptAt?: number) {
   return new Promise<{ code: number | null; lines: Line[]; stderr: string }>((resolve, reject) => {
-    const child = spawn("node", [DURABLE_BIN, "migrate", "--stage", "e2e", "--json", "--rate", "100000"], {
+    const child = spawn(DURABLE_BIN, ["migrate", "--stage", "e2e", "--json", "--rate", "100000"], {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -89,7 +89,13 @@ function migrate(cwd: string, env: Record<string, string>, interruptAt?: number)
     child.stdout.on("data", (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
       for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = JSON.parse(buffered.slice(0, nl)) as Line;
+        const text = buffered.slice(0, nl);
+        let line: Line;
+        try {
+          line = JSON.parse(text) as Line;
+        } catch {
+          throw new Error(`durable migrate --json printed a line that is not JSON: ${text}`);
+        }
         buffered = buffered.slice(nl + 1);
         lines.push(line);
         const done = line.phase === "migrate" ? (line.done ?? 0) : 0;
@@ -237,8 +243,12 @@ test("1,000 actors written in schema 1 are migrated to schema 2 by durable migra
       const first = await migrate(root, env, 300);
       const migratedAfterFirst = migratedByFunction();
       expect(first.code).toBe(1);
-      expect(first.stderr).toContain("migration interrupted after");
-      expect(first.stderr).toContain("run the same durable migrate again");
+      // With --json the interruption is the last JSON line on stdout, as every error is.
+      const stopped = (first.lines.at(-1) as { error?: { code: string; message: string; hint?: string } })
+        .error;
+      expect(stopped).toMatchObject({ code: "MIGRATE_INTERRUPTED" });
+      expect(stopped?.message).toContain("migration interrupted after");
+      expect(stopped?.hint).toContain("run the same durable migrate again");
       expect(first.lines.find((l) => l.type === "plan")?.summary).toMatch(/^a Scan of .+ read units/);
       const progress = first.lines.filter((l) => l.phase === "migrate");
       expect(progress.at(-1)).toMatchObject({ total: TOTAL, ratePerSecond: expect.any(Number) });
