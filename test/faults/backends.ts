@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { SQS_ATTRIBUTES } from "../../runtime/adapters/aws/config.ts";
 import { type AwsPorts, createAwsPorts } from "../../runtime/adapters/aws/create-aws-ports.ts";
 import { decodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
@@ -73,6 +77,8 @@ export interface Worker {
 /** Storage shared by the workers of one scenario: a database file, or tables and fresh queues. */
 export interface Environment {
   kind: BackendKind;
+  /** Every fault decision of this environment's workers draws from this seed. */
+  seed: number;
   worker(options: WorkerOptions): Promise<Worker>;
   /** Delivers due timers into the actor queue (the local timer loop's tick, or fake Scheduler firing). */
   fireTimers(now: number): Promise<number>;
@@ -81,11 +87,15 @@ export interface Environment {
    * a FIFO queue shows only the head of each group to a non-destructive listing.
    */
   takeDeadLetters(): Promise<DeadLetter[]>;
+  /** Messages in the actor queue, visible or in flight: 0 means nothing is left to deliver. */
+  queueDepth(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface EnvironmentOptions {
   label: string;
+  /** The seed of this run, or of this iteration of a sweep (see seed.ts). */
+  seed: number;
   maxReceives?: number;
   /** The clock the timer side uses (local: the scheduler's clock for queue visibility). */
   clock?: Clock;
@@ -116,12 +126,17 @@ async function openLocal(options: EnvironmentOptions): Promise<Environment> {
   const timerSide = open(options.clock ?? systemClock);
   return {
     kind: "local",
+    seed: options.seed,
     async worker(w) {
       const raw = open(w.clock ?? systemClock);
-      return assemble(w, "local", raw, makeInjectors(w, portErrors), undefined);
+      return assemble(w, "local", raw, makeInjectors(w, portErrors, options.seed), undefined);
     },
     fireTimers: async (now) => (await timerSide.timers.fireDueTimers(now)).length,
     takeDeadLetters: () => timerSide.queue.deadLetters(),
+    async queueDepth() {
+      const stats = await timerSide.queue.stats();
+      return stats.queued + stats.inFlight;
+    },
     async close() {
       for (const ports of opened) ports.close();
       rmSync(dir, { recursive: true, force: true });
@@ -144,8 +159,9 @@ async function openAws(options: EnvironmentOptions): Promise<Environment> {
   const eventbridge = new EventBridgeClient({ region: EMULATOR_REGION, endpoint: "http://127.0.0.1:9" });
   return {
     kind: "aws",
+    seed: options.seed,
     async worker(w) {
-      const injectors = makeInjectors(w, sdkErrors);
+      const injectors = makeInjectors(w, sdkErrors, options.seed);
       const calls = new SdkCalls();
       const inFlight = new InFlight();
       const sdk = { service: "scheduler" as const, injector: injectors.faults, calls, inFlight };
@@ -195,6 +211,19 @@ async function openAws(options: EnvironmentOptions): Promise<Environment> {
       }
       return letters;
     },
+    async queueDepth() {
+      const { Attributes = {} } = await shared.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queues.queueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      );
+      return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
+    },
     close: () => queues.destroy(),
   };
 }
@@ -204,10 +233,10 @@ interface Injectors {
   crashes: FaultInjector;
 }
 
-function makeInjectors(w: WorkerOptions, errors: FaultErrors): Injectors {
+function makeInjectors(w: WorkerOptions, errors: FaultErrors, seed: number): Injectors {
   return {
-    faults: new FaultInjector(`${w.name}/faults`, w.faults ?? [], errors),
-    crashes: new FaultInjector(`${w.name}/crashes`, w.portFaults ?? [], portErrors),
+    faults: new FaultInjector(`${w.name}/faults`, w.faults ?? [], errors, seed),
+    crashes: new FaultInjector(`${w.name}/crashes`, w.portFaults ?? [], portErrors, seed),
   };
 }
 

@@ -116,6 +116,8 @@ export class FaultInjector {
     private readonly label: string,
     private readonly rules: readonly FaultRule[],
     private readonly errors: FaultErrors,
+    /** The seed of the run (or of the sweep iteration) this injector belongs to. */
+    private readonly seed: number,
   ) {}
 
   /** Turns faults off (setup and final reads should not be disturbed). */
@@ -164,7 +166,7 @@ export class FaultInjector {
   #stream(op: OpKind): () => number {
     let stream = this.#streams.get(op);
     if (!stream) {
-      stream = rngFor(`${this.label}/${op}`);
+      stream = rngFor(this.seed, `${this.label}/${op}`);
       this.#streams.set(op, stream);
     }
     return stream;

@@ -14,6 +14,7 @@ import { runCounterWorkload, tallyCounter } from "./counter-workload.ts";
 import { type FaultErrors, FaultInjector, sleep } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { InFlight, wrapPorts } from "./port-faults.ts";
+import { BASE_SEED } from "./seed.ts";
 
 /*
  * A negative control for the harness, kept out of the summary: the same workload and checks as
@@ -82,7 +83,7 @@ test("the harness catches a store without fencing: lost increments, stale commit
   const workers: Worker[] = [0, 1, 2, 3].map((i) => {
     const inFlight = new InFlight();
     const ports = wrapPorts(raw, { observer: ledger, inFlight });
-    const none = new FaultInjector(`control-${i}`, [], unused);
+    const none = new FaultInjector(`control-${i}`, [], unused, BASE_SEED);
     return {
       name: `control-w${i}`,
       fabric: new Fabric({ ports, actors: [tallyCounter], owner: `control-w${i}` }),

@@ -30,6 +30,11 @@ export interface SettleOptions {
   quietMs?: number;
   /** Messages per receive (1 makes a turn per message: more seams for faults to hit). */
   batchSize?: number;
+  /**
+   * Messages left in the queue (Environment.queueDepth): when it reads 0 the queue is settled at
+   * once, without waiting out `quietMs`.
+   */
+  depth?: () => Promise<number>;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function settleQueue(worker: Worker, options: SettleOptions = {}): 
       continue;
     }
     if (performance.now() - quietSince >= quietMs) return delivered;
+    if (options.depth && (await options.depth()) === 0) return delivered;
     await sleep(50);
   }
   return delivered;
