@@ -11,6 +11,7 @@ import type {
 } from "../../runtime/ports/actor-store.ts";
 import type { Worker } from "./backends.ts";
 import { runCounterWorkload, tallyCounter } from "./counter-workload.ts";
+import { ProcessLife } from "./crash.ts";
 import { type FaultErrors, FaultInjector, sleep } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { InFlight, wrapPorts } from "./port-faults.ts";
@@ -73,6 +74,7 @@ const unused: FaultErrors = {
   before: () => new Error("unused"),
   throttle: () => new Error("unused"),
   ambiguous: () => new Error("unused"),
+  conflict: () => new Error("unused"),
 };
 
 test("the harness catches a store without fencing: lost increments, stale commits and a non-linearizable history", async () => {
@@ -92,6 +94,7 @@ test("the harness catches a store without fencing: lost increments, stale commit
       faults: none,
       crashes: none,
       inFlight,
+      life: new ProcessLife(),
     };
   });
   const result = await runCounterWorkload({

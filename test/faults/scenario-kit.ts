@@ -38,9 +38,10 @@ export interface SettleOptions {
 }
 
 /**
- * Delivers until the queue stays empty: a batch that crashes (an injected fault) is left for
- * redelivery after its visibility timeout, as a crashed consumer's would be. Returns how many
- * deliveries were made, crashed ones included.
+ * Delivers until the queue stays empty: a batch that fails (an injected fault) is left for
+ * redelivery after its visibility timeout, as a crashed consumer's would be. Stops when the
+ * worker's process dies (`worker.life.dead`). Returns how many deliveries were made, failed ones
+ * included.
  */
 export async function settleQueue(worker: Worker, options: SettleOptions = {}): Promise<number> {
   const visibility = options.visibilityTimeoutMs ?? 1_000;
@@ -48,16 +49,21 @@ export async function settleQueue(worker: Worker, options: SettleOptions = {}): 
   const quietMs = options.quietMs ?? visibility + 300;
   let delivered = 0;
   let quietSince = performance.now();
-  while (performance.now() < deadline) {
+  while (performance.now() < deadline && !worker.life.dead) {
     let n = 0;
     try {
-      n = await processOneBatch(worker.fabric, worker.ports.queue, {
-        visibilityTimeoutMs: visibility,
-        retryDelayMs: 0,
-        batchSize: options.batchSize ?? 10,
-      });
+      const lived = await worker.life.run(
+        processOneBatch(worker.fabric, worker.ports.queue, {
+          visibilityTimeoutMs: visibility,
+          retryDelayMs: 0,
+          batchSize: options.batchSize ?? 10,
+        }),
+      );
+      // The worker's process died mid-batch: the caller brings another one.
+      if (lived.crashed) return delivered + 1;
+      n = lived.value;
     } catch {
-      // A crash between apply and acknowledgement: the delivery reappears after its visibility.
+      // A failure between apply and acknowledgement: the delivery reappears after its visibility.
       n = 1;
     }
     delivered += n;
