@@ -28,8 +28,8 @@ export interface Environment {
   /** Delivers due timers into the actor queue (the local timer loop's tick, or fake Scheduler firing). */
   fireTimers(now: number): Promise<number>;
   /**
-   * Every dead letter, oldest first, with its receive count. On aws the DLQ is drained to read it:
-   * a FIFO queue shows only the head of each group to a non-destructive listing.
+   * The dead letters not taken before, oldest first, with their receive counts. On aws the DLQ is
+   * drained to read it: a FIFO queue shows only the head of each group to a non-destructive listing.
    */
   takeDeadLetters(): Promise<DeadLetter[]>;
   /** Messages in the actor queue, visible or in flight: 0 means nothing is left to deliver. */
@@ -78,6 +78,7 @@ async function openLocal(options: EnvironmentOptions): Promise<Environment> {
     return ports;
   };
   const timerSide = open(options.clock ?? systemClock);
+  let taken = 0;
   return {
     kind: "local",
     seed: options.seed,
@@ -90,7 +91,13 @@ async function openLocal(options: EnvironmentOptions): Promise<Environment> {
       return assemble({ ...w, fabric: { routeSignals: true, ...w.fabric } }, "local", ports, raw, injectors);
     },
     fireTimers: async (now) => (await timerSide.timers.fireDueTimers(now)).length,
-    takeDeadLetters: () => timerSide.queue.deadLetters(),
+    async takeDeadLetters() {
+      // Taken, as the aws DLQ is drained: each dead letter is returned once.
+      const all = await timerSide.queue.deadLetters();
+      const fresh = all.slice(taken);
+      taken = all.length;
+      return fresh;
+    },
     async queueDepth() {
       const stats = await timerSide.queue.stats();
       return stats.queued + stats.inFlight;

@@ -10,10 +10,12 @@ import type {
   SqsEventLike,
   SqsRecordLike,
 } from "../../runtime/adapters/aws/lambda-events.ts";
+import { decodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
 import type { AnyActorDefinition } from "../../runtime/core/actor.ts";
 import { fauxqs } from "../support/fauxqs.ts";
 import type { Lived } from "./crash.ts";
 import { sleep } from "./fault-injector.ts";
+import type { Received } from "./scenario-kit.ts";
 import type { Worker } from "./worker.ts";
 
 /** The Lambda entry on a worker's ports (faults and seams in place); log lines go to `lines` when given. */
@@ -76,6 +78,8 @@ export interface MappingOptions {
   batchSize?: number;
   /** The invocation's timeout: the process is killed when it runs out. */
   timeoutMs?: number;
+  /** Sees every record received (the actor message id its body names, and its receive count). */
+  onReceived?: (deliveries: readonly Received[]) => void;
 }
 
 export interface PollResult {
@@ -112,6 +116,12 @@ export async function pollLambda(
   const none: PollResult = { received: 0, crashed: false, threw: undefined, failures: 0 };
   if (Messages.length === 0) return none;
   const Records = Messages.map((m) => recordOf(m, queueArn ?? queueUrl));
+  options.onReceived?.(
+    Records.map((r) => ({
+      id: String((decodeMessage(r.body) ?? { id: r.messageId }).id),
+      receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
+    })),
+  );
   let lived: Lived<SqsBatchResult>;
   const batch = (event: SqsEventLike, context: LambdaContextLike) => handler(event, context);
   try {
@@ -166,6 +176,7 @@ export async function settleLambda(
       visibilityTimeoutMs: visibility,
       batchSize: options.batchSize,
       timeoutMs: options.invocationTimeoutMs,
+      onReceived: options.onReceived,
     });
     received += result.received;
     if (result.threw !== undefined) threw++;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { processOneBatch } from "../../runtime/core/queue-worker.ts";
+import type { MessageQueue, ReceiveOptions } from "../../runtime/ports/message-queue.ts";
 import type { Worker } from "./backends.ts";
 import { sleep } from "./fault-injector.ts";
 
@@ -35,6 +36,28 @@ export interface SettleOptions {
    * once, without waiting out `quietMs`.
    */
   depth?: () => Promise<number>;
+  /** Sees every delivery as it is received (message id and receive count), before it is applied. */
+  onReceived?: (deliveries: readonly Received[]) => void;
+}
+
+export interface Received {
+  id: string;
+  receiveCount: number;
+}
+
+/** The queue as the worker uses it, with its receives reported to `onReceived`. */
+function observed(queue: MessageQueue, onReceived: SettleOptions["onReceived"]): MessageQueue {
+  if (!onReceived) return queue;
+  return new Proxy(queue, {
+    get(target, property, receiver) {
+      if (property !== "receive") return Reflect.get(target, property, receiver);
+      return async (options: ReceiveOptions) => {
+        const deliveries = await target.receive(options);
+        onReceived(deliveries.map((d) => ({ id: d.message.id, receiveCount: d.receiveCount })));
+        return deliveries;
+      };
+    },
+  });
 }
 
 /**
@@ -53,7 +76,7 @@ export async function settleQueue(worker: Worker, options: SettleOptions = {}): 
     let n = 0;
     try {
       const lived = await worker.life.run(
-        processOneBatch(worker.fabric, worker.ports.queue, {
+        processOneBatch(worker.fabric, observed(worker.ports.queue, options.onReceived), {
           visibilityTimeoutMs: visibility,
           retryDelayMs: 0,
           batchSize: options.batchSize ?? 10,
