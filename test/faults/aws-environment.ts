@@ -54,10 +54,10 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
     eventbridge: eventbridge.client,
   });
   // What the EventBridge rule's target does with a signal: the Lambda entry, on clean clients.
-  const ruleTarget = (actors: readonly AnyActorDefinition[]) =>
+  const ruleTarget = (actors: readonly AnyActorDefinition[], lines: string[] | undefined) =>
     createLambdaHandler(actors, {
       ports: createAwsPorts({ settings, clients: cleanClients(), deadLetterWaitSeconds: 0 }),
-      write: () => undefined,
+      write: (line) => lines?.push(line),
     });
   return {
     kind: "aws",
@@ -131,11 +131,18 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
       );
       return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
     },
-    async deliverSignals(actors) {
+    async deliverSignals(actors, lines) {
       const events = eventbridge.take();
       if (events.length === 0) return 0;
-      const handler = ruleTarget(actors);
-      for (const event of events) await handler(event, { getRemainingTimeInMillis: () => 60_000 });
+      const handler = ruleTarget(actors, lines);
+      for (const event of events) {
+        try {
+          await handler(event, { getRemainingTimeInMillis: () => 60_000 });
+        } catch (error) {
+          // The target failed (a FunctionError): EventBridge retries it, and the same event fails the same way.
+          lines?.push(JSON.stringify({ level: "error", message: "rule target threw", error: String(error) }));
+        }
+      }
       return events.length;
     },
     async enqueueRaw(actorId, id, body) {

@@ -36,9 +36,10 @@ export interface Environment {
   queueDepth(): Promise<number>;
   /**
    * Routes the signals published since the last call to their subscribers, as the EventBridge
-   * rule does on AWS (through the Lambda entry). Locally the fabric routes signals itself: 0.
+   * rule does on AWS (through the Lambda entry, whose log lines go to `lines`). Locally the fabric
+   * routes signals itself: 0.
    */
-  deliverSignals(actors: readonly AnyActorDefinition[]): Promise<number>;
+  deliverSignals(actors: readonly AnyActorDefinition[], lines?: string[]): Promise<number>;
   /** Puts a body no fabric code wrote into an actor's queue: a forged or hand-written message. */
   enqueueRaw(actorId: string, id: string, body: string): Promise<void>;
   close(): Promise<void>;
