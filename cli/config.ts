@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { EMAIL, TOPIC_ARN } from "../infra/alarm-targets.ts";
 import type { DurableConfig } from "../runtime/config.ts";
 import { ConfigError, ProjectNotFoundError } from "./errors.ts";
 
@@ -9,7 +10,14 @@ export interface ResolvedConfig {
   name: string;
   actors: string[];
   dev: { port: number; durability: "normal" | "full" };
-  aws: { region: string | undefined; memoryMb: number; timeoutSeconds: number; maxConcurrency: number };
+  aws: {
+    region: string | undefined;
+    memoryMb: number;
+    timeoutSeconds: number;
+    maxConcurrency: number;
+    tracing: boolean;
+    alarms: string | undefined;
+  };
 }
 
 /** The nearest folder at or above `cwd` that holds a durable.config.ts. */
@@ -72,10 +80,23 @@ export function validateConfig(value: unknown): ResolvedConfig {
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
     throw new ConfigError(`${CONFIG_FILE}: aws.maxConcurrency must be 2-1000`);
   }
+  const tracing = aws.tracing ?? false;
+  if (typeof tracing !== "boolean")
+    throw new ConfigError(`${CONFIG_FILE}: aws.tracing must be true or false`);
+  const alarms = aws.alarms;
+  if (
+    alarms !== undefined &&
+    (typeof alarms !== "string" || !(TOPIC_ARN.test(alarms) || EMAIL.test(alarms)))
+  ) {
+    throw new ConfigError(
+      `${CONFIG_FILE}: aws.alarms ${JSON.stringify(alarms)} is neither an SNS topic ARN nor an email address`,
+      'use "arn:aws:sns:<region>:<account>:<topic>" or an address such as "ops@example.com"',
+    );
+  }
   return {
     name: c.name,
     actors,
     dev: { port, durability },
-    aws: { region: aws.region, memoryMb, timeoutSeconds, maxConcurrency },
+    aws: { region: aws.region, memoryMb, timeoutSeconds, maxConcurrency, tracing, alarms },
   };
 }

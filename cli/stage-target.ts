@@ -15,6 +15,11 @@ export interface StageOutputs {
   locksTable: string;
   workflowsTable: string;
   queueUrl: string;
+  /** The DLQs (absent from stage files written before they were recorded). */
+  queueDlqUrl?: string;
+  timerDlqUrl?: string;
+  /** Signals EventBridge could not deliver, or the function failed on. */
+  signalDlqUrl?: string;
   functionName: string;
   deployedAt: string;
   endpoint?: string;

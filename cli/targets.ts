@@ -1,3 +1,4 @@
+import type { UnparkResult } from "../runtime/core/fabric.ts";
 import type { InvokeRequest, InvokeResponse } from "../runtime/core/invoker.ts";
 import type { JsonValue } from "../runtime/core/json.ts";
 import type { ActorRecord } from "../runtime/ports/actor-store.ts";
@@ -30,8 +31,8 @@ export interface ActorTarget {
   /** Calls `onVersion` for every version committed after now, until `signal` aborts. */
   follow(actorId: string, onVersion: (event: VersionEvent) => void, signal: AbortSignal): Promise<void>;
   list(): Promise<ActorSummaryLine[]>;
-  /** Clears a parked actor so its queued messages flow again. */
-  unpark(actorId: string): Promise<void>;
+  /** Clears a parked actor through a fenced turn and runs the messages that waited, in order. */
+  unpark(actorId: string, actorType?: string): Promise<UnparkResult>;
   close(): void;
 }
 
@@ -71,7 +72,7 @@ async function openLocalTarget(project: Project): Promise<ActorTarget> {
       }
     },
     list: () => ports.store.listActors(),
-    unpark: (actorId) => ports.store.unpark(actorId),
+    unpark: (actorId, actorType) => fabric.unpark(actorId, actorType),
     close: local.close,
   };
 }

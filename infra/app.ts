@@ -1,12 +1,16 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { App, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { DEFAULTS } from "../runtime/adapters/aws/config.ts";
+import { alarmTopic } from "./alarm-topic.ts";
 import { DurableFabric } from "./durable-fabric.ts";
 import { FabricConfigError, MissingBundleError } from "./errors.ts";
-import { validatePrefix } from "./names.ts";
+import { acknowledge, wildcardResourceRule } from "./nag.ts";
+import { fabricNames, validatePrefix } from "./names.ts";
 
 /** Where `durable build` writes the Lambda bundle, relative to the project. */
 export const DEFAULT_BUILD_DIR = ".durable/build";
@@ -27,6 +31,10 @@ export interface FabricAppOptions {
   architecture?: "arm64" | "x86_64";
   /** Per event source mapping. @default 10 */
   maxConcurrency?: number;
+  /** X-Ray active tracing of the function. @default false */
+  tracing?: boolean;
+  /** Where every alarm notifies: an SNS topic ARN, or an email address (a topic is created). @default none */
+  alarms?: string;
   /** Extra environment variables for the function (the fabric's own are injected). */
   environment?: Readonly<Record<string, string>>;
   /** Pin the stack to an account/region; omitted, the stack is environment-agnostic. */
@@ -86,8 +94,12 @@ export function buildFabricApp(options: FabricAppOptions): FabricApp {
     retention: devStage ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.ONE_MONTH,
     removalPolicy: devStage ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   });
+  const role = handlerRole(stack, functionName);
+  const tracing = options.tracing ?? false;
   const handler = new lambda.Function(stack, "Handler", {
     functionName,
+    role,
+    tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: options.architecture === "x86_64" ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
     handler: "index.handler",
@@ -97,14 +109,71 @@ export function buildFabricApp(options: FabricAppOptions): FabricApp {
     logGroup,
     ...(options.environment ? { environment: { ...options.environment } } : {}),
   });
+  acknowledge(
+    handler,
+    ["AwsSolutions-L1", "Serverless-LambdaLatestVersion"],
+    "Pinned to nodejs22.x, the runtime the bundle is built for (bun build --target=node) and tested on; a runtime upgrade is a deliberate change, not a lint fix.",
+  );
+  if (tracing) {
+    acknowledge(
+      role,
+      ["AwsSolutions-IAM5[Resource::*]"],
+      "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (the CDK grants them for active tracing).",
+    );
+  } else {
+    acknowledge(
+      handler,
+      ["Serverless-LambdaTracing"],
+      "X-Ray is opt-in with aws.tracing in durable.config.ts: each trace costs money and the runtime's own turn logs and metrics cover a turn.",
+    );
+  }
 
+  const alarmActions = options.alarms
+    ? [new SnsAction(alarmTopic(stack, options.alarms, fabricNames(stackName).alarmTopic))]
+    : [];
   const fabric = new DurableFabric(stack, "DurableFabric", {
     lambdas: [handler],
     prefix: stackName,
     devStage,
+    alarmActions,
     ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
   });
   return { app, stack, stackName, fabric, handler };
+}
+
+/**
+ * The function's role with an inline logs policy scoped to its own log group, instead of the
+ * AWSLambdaBasicExecutionRole managed policy (logs:* on every log group in the account). The log
+ * group exists before the function (an explicit resource), so CreateLogGroup is not needed.
+ */
+function handlerRole(stack: Stack, functionName: string): iam.Role {
+  const logStreams = stack.formatArn({
+    service: "logs",
+    resource: "log-group",
+    resourceName: `/aws/lambda/${functionName}:log-stream:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const role = new iam.Role(stack, "HandlerRole", {
+    assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+    description: `Runs ${functionName}: its own logs plus what the Durable fabric grants.`,
+    inlinePolicies: {
+      Logs: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: "OwnLogStreams",
+            actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources: [logStreams],
+          }),
+        ],
+      }),
+    },
+  });
+  acknowledge(
+    role,
+    [wildcardResourceRule(stack, logStreams)],
+    "Lambda names a log stream per execution environment at run time; the wildcard covers only the streams of this function's log group.",
+  );
+  return role;
 }
 
 export interface CfnResource {

@@ -10,11 +10,13 @@ import { Construct } from "constructs";
 import { DEFAULTS, ENV, type FabricEnvName } from "../runtime/adapters/aws/config.ts";
 import { FabricAlarms } from "./alarms.ts";
 import { FabricConfigError } from "./errors.ts";
+import { acknowledge, wildcardResourceRule } from "./nag.ts";
 import { type FabricNames, fabricNames } from "./names.ts";
 import { addFabricOutputs } from "./outputs.ts";
-import { grantFabricAccess } from "./permissions.ts";
+import { grantFabricAccess, scheduleArn } from "./permissions.ts";
 import { FabricQueues } from "./queues.ts";
 import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
+import { FabricSweeper } from "./sweeper.ts";
 import { FabricTables } from "./tables.ts";
 
 export interface DurableFabricProps {
@@ -30,8 +32,10 @@ export interface DurableFabricProps {
   readonly batchSize?: number;
   /** Lease duration the runtime uses, in milliseconds. @default DEFAULTS.leaseMs */
   readonly leaseMs?: number;
-  /** Where DLQ-depth and function-error alarms notify (e.g. an SNS action). @default none */
+  /** Where every alarm notifies (e.g. an SnsAction). @default none */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /** CloudWatch namespace of the runtime's EMF metrics (the handler's `metricsNamespace`). @default "DurableLambda" */
+  readonly metricsNamespace?: string;
   /** Emit the stack outputs `durable` reads (FABRIC_OUTPUTS). @default true */
   readonly outputs?: boolean;
 }
@@ -57,8 +61,12 @@ export class DurableFabric extends Construct {
   readonly delayQueue: sqs.Queue;
   /** Standard DLQ for Scheduler deliveries and delay-queue relays that keep failing. */
   readonly timerDlq: sqs.Queue;
+  /** Standard DLQ of signals that could not be delivered or that the function failed on. */
+  readonly signalDlq: sqs.Queue;
   readonly bus: events.EventBus;
   readonly signalRule: events.Rule;
+  /** Invokes the function every minute to relay outboxes a crashed turn left (see infra/sweeper.ts). */
+  readonly sweepRule: events.Rule;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   readonly schedulerRole: iam.Role;
   readonly eventSourceMappings: readonly lambda.EventSourceMapping[];
@@ -79,7 +87,7 @@ export class DurableFabric extends Construct {
     const removalPolicy = props.devStage ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.names = names;
 
-    const tables = new FabricTables(this, "Tables", { names, removalPolicy });
+    const tables = new FabricTables(this, "Tables", { names, removalPolicy, kept: !props.devStage });
     this.stateTable = tables.state;
     this.locksTable = tables.locks;
     this.workflowsTable = tables.workflows;
@@ -93,6 +101,7 @@ export class DurableFabric extends Construct {
     this.queueDlq = queues.queueDlq;
     this.delayQueue = queues.delayQueue;
     this.timerDlq = queues.timerDlq;
+    this.signalDlq = queues.signalDlq;
 
     const timers = new FabricTimers(this, "Timers", {
       names,
@@ -103,9 +112,10 @@ export class DurableFabric extends Construct {
     this.scheduleGroup = timers.scheduleGroup;
     this.schedulerRole = timers.schedulerRole;
 
-    const signals = new FabricSignals(this, "Signals", { names, functions });
+    const signals = new FabricSignals(this, "Signals", { names, functions, dlq: this.signalDlq });
     this.bus = signals.bus;
     this.signalRule = signals.rule;
+    this.sweepRule = new FabricSweeper(this, "Sweeper", { names, functions }).rule;
 
     this.environment = {
       [ENV.stateTable]: this.stateTable.tableName,
@@ -114,6 +124,7 @@ export class DurableFabric extends Construct {
       [ENV.queueUrl]: this.queue.queueUrl,
       [ENV.queueArn]: this.queue.queueArn,
       [ENV.queueDlqUrl]: this.queueDlq.queueUrl,
+      [ENV.signalDlqUrl]: this.signalDlq.queueUrl,
       [ENV.delayQueueUrl]: this.delayQueue.queueUrl,
       [ENV.busName]: names.bus,
       [ENV.scheduleGroup]: names.scheduleGroup,
@@ -138,31 +149,62 @@ export class DurableFabric extends Construct {
     functions.forEach((fn, i) => {
       for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
       grantFabricAccess(fn, access);
+      acknowledge(
+        fn.role ?? fn,
+        [wildcardResourceRule(this, scheduleArn(Stack.of(this), names))],
+        "Each far timer is a one-time schedule the runtime creates under its own name; the wildcard is confined to this fabric's schedule group.",
+      );
       // Partial batch responses are what keep per-actor order: after the first failure in a
       // group, the rest of the group is reported failed instead of the whole batch retrying.
       for (const [label, queue] of [
         ["Actors", this.queue],
         ["Timers", this.delayQueue],
       ] as const) {
-        mappings.push(
-          new lambda.EventSourceMapping(this, `${label}Source${i}`, {
-            target: fn,
-            eventSourceArn: queue.queueArn,
-            batchSize,
-            reportBatchItemFailures: true,
-            maxConcurrency,
-          }),
+        const mapping = new lambda.EventSourceMapping(this, `${label}Source${i}`, {
+          target: fn,
+          eventSourceArn: queue.queueArn,
+          batchSize,
+          reportBatchItemFailures: true,
+          maxConcurrency,
+        });
+        acknowledge(
+          mapping,
+          ["Serverless-LambdaEventSourceMappingDestination"],
+          "SQS event sources take no on-failure destination; a failing message goes to the queue's own DLQ through its redrive policy (or is dead-lettered by the runtime with its reason).",
         );
+        mappings.push(mapping);
       }
     });
     this.eventSourceMappings = mappings;
 
     this.alarms = new FabricAlarms(this, "Alarms", {
       dlqs: [
-        { alarmName: names.queueDlqAlarm, queue: this.queueDlq, what: "the actor DLQ (parked actors)" },
-        { alarmName: names.timerDlqAlarm, queue: this.timerDlq, what: "the timer DLQ (undelivered timers)" },
+        {
+          depthAlarmName: names.queueDlqAlarm,
+          ageAlarmName: names.queueDlqAgeAlarm,
+          queue: this.queueDlq,
+          what: "the actor DLQ (an actor is parked behind each)",
+        },
+        {
+          depthAlarmName: names.timerDlqAlarm,
+          ageAlarmName: names.timerDlqAgeAlarm,
+          queue: this.timerDlq,
+          what: "the timer DLQ (timers that were not delivered)",
+        },
+        {
+          depthAlarmName: names.signalDlqAlarm,
+          ageAlarmName: names.signalDlqAgeAlarm,
+          queue: this.signalDlq,
+          what: "the signal DLQ (signals that were not delivered or failed)",
+        },
       ],
       functions,
+      functionErrorsAlarmName: names.functionErrorsAlarm,
+      parked: {
+        alarmName: names.parkedAlarm,
+        namespace: props.metricsNamespace ?? "DurableLambda",
+        fabric: props.prefix,
+      },
       actions: props.alarmActions ?? [],
     });
 
@@ -178,6 +220,7 @@ export class DurableFabric extends Construct {
         queueDlqUrl: this.queueDlq.queueUrl,
         delayQueueUrl: this.delayQueue.queueUrl,
         timerDlqUrl: this.timerDlq.queueUrl,
+        signalDlqUrl: this.signalDlq.queueUrl,
         busName: names.bus,
         scheduleGroup: names.scheduleGroup,
         schedulerRoleArn: this.schedulerRole.roleArn,

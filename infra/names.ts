@@ -13,11 +13,25 @@ export interface FabricNames {
   queueDlq: string;
   delayQueue: string;
   timerDlq: string;
+  /** Standard DLQ of signal deliveries: the rule target's and the function's async invokes. */
+  signalDlq: string;
   bus: string;
   scheduleGroup: string;
   signalRule: string;
+  /** The schedule rule that invokes the sweeper every minute. */
+  sweepRule: string;
+  /** Named so pending schedules keep a role to deliver with across a destroy and redeploy. */
+  schedulerRole: string;
+  /** The SNS topic the fabric creates when alarms go to an email address. */
+  alarmTopic: string;
   queueDlqAlarm: string;
   timerDlqAlarm: string;
+  signalDlqAlarm: string;
+  queueDlqAgeAlarm: string;
+  timerDlqAgeAlarm: string;
+  signalDlqAgeAlarm: string;
+  parkedAlarm: string;
+  functionErrorsAlarm: string;
 }
 
 // The longest derived name is "<prefix>-actors-dlq.fifo"; SQS allows 80 characters, Lambda
@@ -47,10 +61,20 @@ export function fabricNames(prefix: string): FabricNames {
     queueDlq: `${prefix}-actors-dlq.fifo`,
     delayQueue: `${prefix}-timers`,
     timerDlq: `${prefix}-timers-dlq`,
+    signalDlq: `${prefix}-signals-dlq`,
     bus: `${prefix}-signals`,
     scheduleGroup: `${prefix}-timers`,
     signalRule: `${prefix}-actor-signals`,
+    sweepRule: `${prefix}-sweep`,
+    schedulerRole: `${prefix}-scheduler`,
+    alarmTopic: `${prefix}-alarms`,
     queueDlqAlarm: `${prefix}-actors-dlq-depth`,
     timerDlqAlarm: `${prefix}-timers-dlq-depth`,
+    signalDlqAlarm: `${prefix}-signals-dlq-depth`,
+    queueDlqAgeAlarm: `${prefix}-actors-dlq-age`,
+    timerDlqAgeAlarm: `${prefix}-timers-dlq-age`,
+    signalDlqAgeAlarm: `${prefix}-signals-dlq-age`,
+    parkedAlarm: `${prefix}-actors-parked`,
+    functionErrorsAlarm: `${prefix}-function-errors`,
   };
 }

@@ -16,6 +16,7 @@ export const FABRIC_OUTPUTS = {
   queueDlqUrl: "DurableQueueDlqUrl",
   delayQueueUrl: "DurableDelayQueueUrl",
   timerDlqUrl: "DurableTimerDlqUrl",
+  signalDlqUrl: "DurableSignalDlqUrl",
   busName: "DurableBusName",
   scheduleGroup: "DurableScheduleGroup",
   schedulerRoleArn: "DurableSchedulerRoleArn",

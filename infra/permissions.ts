@@ -3,6 +3,7 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { TABLES } from "../runtime/adapters/aws/config.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricAccess {
@@ -38,6 +39,12 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       actions: [...READ, ...ITEM_WRITE, "dynamodb:DeleteItem", "dynamodb:Query"],
       resources: [access.state.tableArn, access.workflows.tableArn],
     }),
+    // The sweeper queries the sparse index of unfinished work; nothing else reads an index.
+    new iam.PolicyStatement({
+      sid: "StrandedIndex",
+      actions: ["dynamodb:Query"],
+      resources: [`${access.state.tableArn}/index/${TABLES.state.strandedIndex.name}`],
+    }),
     // No DeleteItem and no Query on Locks: a lease record is never deleted (its epoch must stay
     // monotonic) and is only ever read by key.
     new iam.PolicyStatement({
@@ -60,14 +67,7 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
     new iam.PolicyStatement({
       sid: "FarTimers",
       actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
-      resources: [
-        stack.formatArn({
-          service: "scheduler",
-          resource: "schedule",
-          resourceName: `${names.scheduleGroup}/*`,
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        }),
-      ],
+      resources: [scheduleArn(stack, names)],
     }),
     new iam.PolicyStatement({
       sid: "PassSchedulerRole",
@@ -90,6 +90,16 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       ],
     }),
   ];
+}
+
+/** Every schedule in the fabric's group: the runtime names each far timer's schedule itself. */
+export function scheduleArn(stack: Stack, names: FabricNames): string {
+  return stack.formatArn({
+    service: "scheduler",
+    resource: "schedule",
+    resourceName: `${names.scheduleGroup}/*`,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 export function grantFabricAccess(fn: lambda.Function, access: FabricAccess): void {

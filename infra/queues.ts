@@ -1,7 +1,8 @@
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { DEFAULTS } from "../runtime/adapters/aws/config.ts";
+import { DEFAULTS, redriveMaxReceiveCount } from "../runtime/adapters/aws/config.ts";
+import { acknowledge } from "./nag.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricQueuesProps {
@@ -13,13 +14,15 @@ export interface FabricQueuesProps {
 
 /**
  * The actor queue (FIFO, one message group per actor) with its FIFO DLQ, the standard delay queue
- * for near timers, and the standard DLQ that Scheduler and the delay queue dead-letter into.
+ * for near timers, the standard DLQ that Scheduler and the delay queue dead-letter into, and the
+ * standard DLQ of signal deliveries. Every queue is encrypted and refuses requests without TLS.
  */
 export class FabricQueues extends Construct {
   readonly queue: sqs.Queue;
   readonly queueDlq: sqs.Queue;
   readonly delayQueue: sqs.Queue;
   readonly timerDlq: sqs.Queue;
+  readonly signalDlq: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: FabricQueuesProps) {
     super(scope, id);
@@ -28,6 +31,8 @@ export class FabricQueues extends Construct {
     // for the queue's whole retention, not only SQS's 5-minute dedup window.
     const retentionPeriod = Duration.days(DEFAULTS.markerTtlDays);
     const encryption = sqs.QueueEncryption.SQS_MANAGED;
+    // A queue policy denying every request without aws:SecureTransport.
+    const enforceSSL = true;
 
     // A FIFO DLQ keeps the original enqueue time, so it needs at least the source's retention.
     this.queueDlq = new sqs.Queue(this, "ActorDlq", {
@@ -35,6 +40,7 @@ export class FabricQueues extends Construct {
       fifo: true,
       retentionPeriod,
       encryption,
+      enforceSSL,
       removalPolicy,
     });
 
@@ -50,7 +56,13 @@ export class FabricQueues extends Construct {
       visibilityTimeout,
       retentionPeriod,
       encryption,
-      deadLetterQueue: { queue: this.queueDlq, maxReceiveCount: DEFAULTS.maxReceives },
+      enforceSSL,
+      // The runtime parks an actor and dead-letters its message on the last permitted delivery;
+      // SQS's own redrive is a backstop further out, for a store that stayed unreachable.
+      deadLetterQueue: {
+        queue: this.queueDlq,
+        maxReceiveCount: redriveMaxReceiveCount(DEFAULTS.maxReceives),
+      },
       removalPolicy,
     });
 
@@ -58,6 +70,7 @@ export class FabricQueues extends Construct {
       queueName: names.timerDlq,
       retentionPeriod,
       encryption,
+      enforceSSL,
       removalPolicy,
     });
 
@@ -68,8 +81,27 @@ export class FabricQueues extends Construct {
       visibilityTimeout,
       retentionPeriod,
       encryption,
+      enforceSSL,
       deadLetterQueue: { queue: this.timerDlq, maxReceiveCount: DEFAULTS.maxReceives },
       removalPolicy,
     });
+
+    // Signals EventBridge could not deliver to the function, and signal invokes the function
+    // failed after Lambda's own retries: both put the event itself in the body.
+    this.signalDlq = new sqs.Queue(this, "SignalDlq", {
+      queueName: names.signalDlq,
+      retentionPeriod,
+      encryption,
+      enforceSSL,
+      removalPolicy,
+    });
+
+    for (const dlq of [this.queueDlq, this.timerDlq, this.signalDlq]) {
+      acknowledge(
+        dlq,
+        ["Serverless-SQSRedrivePolicy"],
+        "This is a dead-letter queue: messages stay here for an operator to inspect and redrive; a DLQ of a DLQ would only hide them.",
+      );
+    }
   }
 }

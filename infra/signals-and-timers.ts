@@ -1,4 +1,4 @@
-import { Aws, type RemovalPolicy } from "aws-cdk-lib";
+import { Aws, Duration, type RemovalPolicy } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -11,10 +11,22 @@ import type { FabricNames } from "./names.ts";
 
 export interface FabricSignalsProps {
   names: FabricNames;
-  functions: readonly lambda.IFunction[];
+  functions: readonly lambda.Function[];
+  /** Where undeliverable and failed signals go (FabricQueues.signalDlq). */
+  dlq: sqs.IQueue;
 }
 
-/** The signal bus and the rule that delivers actor signals to the fabric's functions. */
+/** EventBridge's own retries of a failed delivery to Lambda (throttling, a missing permission). */
+const SIGNAL_DELIVERY_RETRIES = 8;
+/** A signal older than this is not delivered any more; it goes to the DLQ instead. */
+const SIGNAL_MAX_AGE = Duration.hours(24);
+
+/**
+ * The signal bus and the rule that delivers actor signals to the fabric's functions. A signal is
+ * an asynchronous Lambda invoke, so it can fail twice over: EventBridge cannot deliver it (its
+ * retry policy, then the target DLQ), or the function fails on it (Lambda's two async retries,
+ * then the function's DLQ). Both land in the one signal DLQ with the event as the body.
+ */
 export class FabricSignals extends Construct {
   readonly bus: events.EventBus;
   readonly rule: events.Rule;
@@ -34,8 +46,36 @@ export class FabricSignals extends Construct {
       description: "Routes signals published by actors to the Durable fabric's functions.",
     });
     this.rule.node.addDependency(this.bus);
-    for (const fn of props.functions) this.rule.addTarget(new targets.LambdaFunction(fn));
+    for (const fn of props.functions) {
+      this.rule.addTarget(
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: props.dlq,
+          retryAttempts: SIGNAL_DELIVERY_RETRIES,
+          maxEventAge: SIGNAL_MAX_AGE,
+        }),
+      );
+      deadLetterAsyncInvokes(fn, props.dlq);
+    }
   }
+}
+
+/**
+ * Signals are the only asynchronous invokes of a fabric function (queues are polled, `durable
+ * invoke` waits for its answer), so its async DLQ is the signal DLQ. A function that already has a
+ * DLQ of its own keeps it. Set on the L1 because a Function takes its DLQ only at construction.
+ */
+function deadLetterAsyncInvokes(fn: lambda.Function, dlq: sqs.IQueue): void {
+  if (fn.deadLetterQueue) return;
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  if (cfn.deadLetterConfig) return;
+  cfn.deadLetterConfig = { targetArn: dlq.queueArn };
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: "DeadLetterSignals",
+      actions: ["sqs:SendMessage"],
+      resources: [dlq.queueArn],
+    }),
+  );
 }
 
 export interface FabricTimersProps {
@@ -63,18 +103,26 @@ export class FabricTimers extends Construct {
     });
 
     // SourceAccount guards against the confused deputy: only this account's schedules use it.
+    // Pending schedules name this role, so it lives as long as the group (kept with a kept stage),
+    // under a fixed name, with its policy inline: one resource a redeploy can adopt.
     this.schedulerRole = new iam.Role(this, "SchedulerRole", {
+      roleName: names.schedulerRole,
       assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
         conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
       }),
       description: "Assumed by EventBridge Scheduler to deliver Durable timers to the actor queue.",
+      inlinePolicies: {
+        DeliverTimers: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: "DeliverTimers",
+              actions: ["sqs:SendMessage"],
+              resources: [props.queue.queueArn, props.timerDlq.queueArn],
+            }),
+          ],
+        }),
+      },
     });
-    this.schedulerRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: "DeliverTimers",
-        actions: ["sqs:SendMessage"],
-        resources: [props.queue.queueArn, props.timerDlq.queueArn],
-      }),
-    );
+    this.schedulerRole.applyRemovalPolicy(props.removalPolicy);
   }
 }

@@ -2,11 +2,17 @@ import type { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 import { TABLES } from "../runtime/adapters/aws/config.ts";
+import { acknowledge } from "./nag.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricTablesProps {
   names: FabricNames;
   removalPolicy: RemovalPolicy;
+  /**
+   * A kept stage's tables outlive its stack: each gets point-in-time recovery and deletion
+   * protection. A disposable (dev) stage's tables go with its stack.
+   */
+  kept: boolean;
 }
 
 /**
@@ -20,9 +26,11 @@ export class FabricTables extends Construct {
 
   constructor(scope: Construct, id: string, props: FabricTablesProps) {
     super(scope, id);
-    const { names, removalPolicy } = props;
+    const { names, removalPolicy, kept } = props;
     const str = dynamodb.AttributeType.STRING;
     const billingMode = dynamodb.BillingMode.PAY_PER_REQUEST;
+    const recovery = { pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } };
+    const keptOnly = kept ? { ...recovery, deletionProtection: true } : {};
 
     // State holds every acknowledged update: point-in-time recovery is the backstop for an
     // operator mistake. Processed-message markers in it expire via TTL.
@@ -31,9 +39,20 @@ export class FabricTables extends Construct {
       partitionKey: { name: TABLES.state.partitionKey, type: str },
       sortKey: { name: TABLES.state.sortKey, type: str },
       billingMode,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...recovery,
+      ...(kept ? { deletionProtection: true } : {}),
       timeToLiveAttribute: TABLES.state.ttlAttribute,
       removalPolicy,
+    });
+    // The sweeper's view: only state items with unfinished work carry these keys (a sparse
+    // index), so it finds a crashed turn's outbox by query, never by scanning State.
+    const { strandedIndex } = TABLES.state;
+    this.state.addGlobalSecondaryIndex({
+      indexName: strandedIndex.name,
+      partitionKey: { name: strandedIndex.partitionKey, type: str },
+      sortKey: { name: strandedIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ["actorType"],
     });
 
     // No TTL on Locks: the lease record is kept forever so its fencing epoch stays monotonic.
@@ -41,6 +60,7 @@ export class FabricTables extends Construct {
       tableName: names.locksTable,
       partitionKey: { name: TABLES.locks.partitionKey, type: str },
       billingMode,
+      ...keptOnly,
       removalPolicy,
     });
 
@@ -49,8 +69,19 @@ export class FabricTables extends Construct {
       partitionKey: { name: TABLES.workflows.partitionKey, type: str },
       sortKey: { name: TABLES.workflows.sortKey, type: str },
       billingMode,
+      ...keptOnly,
       timeToLiveAttribute: TABLES.workflows.ttlAttribute,
       removalPolicy,
     });
+
+    if (!kept) {
+      for (const table of [this.locks, this.workflows]) {
+        acknowledge(
+          table,
+          ["AwsSolutions-DDB3"],
+          "A dev stage is disposable (durable destroy deletes its data); Locks holds only lease epochs and Workflows only step records. Kept stages enable point-in-time recovery on every table.",
+        );
+      }
+    }
   }
 }

@@ -20,6 +20,14 @@ export interface DurableConfig {
     timeoutSeconds?: number;
     /** The most concurrent Lambda invocations the queue may drive. */
     maxConcurrency?: number;
+    /** X-Ray active tracing of the function. Default false (each trace is billed). */
+    tracing?: boolean;
+    /**
+     * Where every alarm notifies: an SNS topic ARN ("arn:aws:sns:<region>:<account>:<topic>"), or
+     * an email address, for which the stack creates a topic and an email subscription (AWS mails a
+     * confirmation link first). Default: alarms notify no one.
+     */
+    alarms?: string;
   };
 }
 

@@ -8,7 +8,7 @@
  */
 import { type LocalPorts, openLocalPorts } from "./adapters/local/index.ts";
 import type { AnyActorDefinition } from "./core/actor.ts";
-import { Fabric, type FabricOptions } from "./core/fabric.ts";
+import { Fabric, type FabricOptions, type UnparkResult } from "./core/fabric.ts";
 import type {
   AsyncInvokeResponse,
   InvokeRequest,
@@ -42,6 +42,8 @@ export interface TestFabric extends Invoker {
   /** The committed record of an actor, or null if it was never written. */
   state(actorId: string): Promise<ActorRecord | null>;
   deadLetters(actorId?: string): Promise<DeadLetter[]>;
+  /** Clears a parked actor and runs the messages that waited behind it, in order (`durable state unpark`). */
+  unpark(actorId: string): Promise<UnparkResult>;
   close(): void;
 }
 
@@ -78,6 +80,7 @@ export function createTestFabric(options: TestFabricOptions): TestFabric {
     },
     state: (actorId) => ports.store.read(actorId),
     deadLetters: (actorId) => ports.queue.deadLetters(actorId),
+    unpark: (actorId) => fabric.unpark(actorId),
     close: () => ports.close(),
   };
 }

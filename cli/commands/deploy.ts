@@ -35,7 +35,9 @@ export const deployCommand: CommandModule = {
         "after",
         `${examples("durable deploy --dry-run", "durable deploy", "durable deploy --stage prod --yes --json")}
 Stages named dev, test or pr (alone or with a -suffix, e.g. dev-alice, pr-42) are disposable:
-\`durable destroy\` deletes their tables, queues and logs. Every other stage keeps them.
+\`durable destroy\` deletes their tables, queues and logs. Every other stage keeps them, and
+deploying it again adopts what it kept (CloudFormation resource import) or, where that is not
+possible, stops before any change and says how to resolve it.
 Credentials: AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or SSO, web identity, a
 default profile). Region: aws.region in durable.config.ts, else AWS_REGION or AWS_DEFAULT_REGION.
 AWS_ENDPOINT_URL points every client at an emulator. The outputs go to .durable/stages/<stage>.json.

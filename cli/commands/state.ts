@@ -20,6 +20,8 @@ export function recordView(record: ActorRecord) {
     state: record.state,
     timers: record.timers,
     parked: record.parked,
+    /** Queued messages waiting behind a park, in order. */
+    waiting: record.waiting?.count ?? 0,
     updatedAt: new Date(record.updatedAt).toISOString(),
   };
 }
@@ -57,7 +59,8 @@ export async function runStateGet(actorId: string, opts: StateOptions, ctx: CliC
       out.c.dim(
         `${record.actorId} (${record.actorType}) version ${record.version}, updated ${view.updatedAt}` +
           (timers.length ? `, timers: ${timers.join(", ")}` : "") +
-          (record.parked ? `, PARKED after message ${record.parked.messageId}` : ""),
+          (record.parked ? `, PARKED after message ${record.parked.messageId}` : "") +
+          (record.waiting?.count ? `, ${record.waiting.count} message(s) waiting` : ""),
       ),
     );
   });
@@ -101,16 +104,23 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
   assertActorId(actorId);
   await withTarget(ctx, opts, out, async (target) => {
     const record = await target.read(actorId);
-    if (!record?.parked) {
+    if (!record || (!record.parked && !(record.waiting?.count ?? 0))) {
       throw new CliError("NOT_PARKED", `${actorId} is not parked`, {
         hint: `durable state get ${actorId} shows its state`,
       });
     }
-    await target.unpark(actorId);
-    const { parked } = record;
+    const result = await target.unpark(actorId, record.actorType ?? undefined);
+    const failed = result.parkedOn
+      ? ` (message ${result.parkedOn.messageId} failed: ${result.parkedOn.error.message}; it stays in the dead-letter queue)`
+      : "";
+    const again = result.parkedAgain
+      ? `; parked again: message ${result.parkedAgain.messageId} failed: ${result.parkedAgain.error.message}`
+      : result.stillWaiting > 0
+        ? `; ${result.stillWaiting} still waiting (they run on the actor's next turn or the sweep)`
+        : "";
     out.result(
-      { actorId, unparked: true, failedMessage: parked },
-      `unparked ${actorId}; its queued messages run again (message ${parked.messageId} failed: ${parked.error.message}; it stays in the dead-letter queue)`,
+      { ...result, unparked: true, failedMessage: result.parkedOn },
+      `unparked ${actorId}${failed}: ${result.waiting} message(s) were waiting, ${result.drained} ran in order${again}`,
     );
   });
 }

@@ -8,6 +8,8 @@ export interface DeployArgs {
 
 export interface DestroyArgs {
   stage: string;
+  /** Also delete what a kept stage keeps (tables, queues, schedule group, log group, scheduler role). */
+  deleteData: boolean;
   yes: boolean;
   json: boolean;
 }

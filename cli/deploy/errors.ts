@@ -79,6 +79,19 @@ export class DestroyFailedError extends CliError {
   }
 }
 
+export class KeptResourcesNotAdoptedError extends CliError {
+  constructor(stage: string, kept: string, reason: string, cause?: unknown) {
+    super(
+      "KEPT_RESOURCES_NOT_ADOPTED",
+      `stage ${stage} was destroyed but kept ${kept}; they cannot be adopted into a new stack: ${reason}; nothing was changed`,
+      {
+        hint: `durable destroy --stage ${stage} --delete-data deletes them with their data; durable deploy --stage ${stage} then starts the stage anew`,
+        cause,
+      },
+    );
+  }
+}
+
 export function firstLineOf(error: unknown): string {
   const text = error instanceof Error ? error.message || error.name : String(error);
   return text.split("\n", 1)[0]?.trim() || "unknown error";

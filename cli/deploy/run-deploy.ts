@@ -8,6 +8,7 @@ import { bootstrap, confirmBootstrap } from "./bootstrap.ts";
 import { buildProject } from "./build-step.ts";
 import { bundleView, synthLine } from "./dry-run.ts";
 import { DeployFailedError } from "./errors.ts";
+import { prepareKeptStage } from "./kept-stage.ts";
 import { toStageOutputs, writeStageOutputs } from "./stage-outputs.ts";
 import { assertStageName } from "./stages.ts";
 import { synthStage } from "./synth.ts";
@@ -30,8 +31,11 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<void
   const synth = synthStage(project, { stage: args.stage, account, region: aws.region });
   out.info(synthLine(synth));
   const needsBootstrap = await confirmBootstrap({ ctx, out, aws, account, yes: args.yes });
+  // Checked before any change: resources a destroyed kept stage left are adopted or nothing happens.
+  const adoption = await prepareKeptStage({ aws, stage: args.stage, synth, out });
   const session = createToolkit(aws);
   if (needsBootstrap) await bootstrap(session, out, aws, account);
+  await adoption?.();
 
   const spinner = out.spinner(`deploying ${synth.stackName}`);
   session.host.spinner = spinner;

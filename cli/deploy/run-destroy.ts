@@ -9,7 +9,9 @@ import {
   DeclinedError,
   DestroyFailedError,
   EndpointMismatchError,
+  firstLineOf,
 } from "./errors.ts";
+import { deleteKeptResources, describeKept, findKeptResources, keptResourcesOf } from "./kept-resources.ts";
 import { deleteStageOutputs } from "./stage-outputs.ts";
 import { assertStageName, isDevStage } from "./stages.ts";
 import { createToolkit, destroyStack } from "./toolkit.ts";
@@ -33,11 +35,19 @@ export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<vo
   out.target(`stage ${args.stage} (${stackName}) in ${where}`);
 
   const devStage = isDevStage(args.stage);
-  const what = `destroying ${stackName}${devStage ? " with its tables, queues and logs" : ""}`;
+  const keptByName = keptResourcesOf(stackName);
+  // Named before the question, so the operator confirms exactly what is deleted with its data.
+  const toDelete = args.deleteData ? await findKeptResources(aws, keptByName) : [];
+  const dataLoss = devStage
+    ? " with its tables, queues and logs"
+    : toDelete.length > 0
+      ? ` and deleting the data it keeps (${describeKept(toDelete)})`
+      : "";
+  const what = `destroying ${stackName}${dataLoss}`;
   if (!args.yes) {
     if (!ctx.prompts.interactive) throw new ConfirmationRequiredError(what);
     const ok = await ctx.prompts.confirm(
-      `Destroy stack ${stackName} in ${where}${devStage ? ", deleting its data" : ""}?`,
+      `Destroy stack ${stackName} in ${where}${devStage || toDelete.length > 0 ? ", deleting its data" : ""}?`,
       false,
     );
     if (!ok) throw new DeclinedError(what);
@@ -59,11 +69,27 @@ export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<vo
   }
   const destroyMs = Math.round(performance.now() - started);
   spinner.stop(existed ? `destroyed ${stackName} in ${(destroyMs / 1000).toFixed(1)} s` : undefined);
-  if (!existed) out.warn(`${stackName} did not exist in ${where}; nothing to destroy`);
   deleteStageOutputs(project, args.stage);
-  if (existed && !devStage) {
+
+  // What the stack kept (or what a dev stage's stack failed to delete), found by name.
+  const remaining = devStage && !args.deleteData ? [] : await findKeptResources(aws, keptByName);
+  const deleted = args.deleteData ? remaining : [];
+  if (deleted.length > 0) {
+    const deleting = out.spinner(`deleting ${describeKept(deleted)}`);
+    try {
+      await deleteKeptResources(aws, deleted);
+    } catch (error) {
+      deleting.stop();
+      throw new DestroyFailedError(stackName, `deleting the kept resources: ${firstLineOf(error)}`, error);
+    }
+    deleting.stop(`deleted ${describeKept(deleted)} and their data`);
+  }
+  const kept = args.deleteData ? [] : remaining;
+  if (!existed && deleted.length === 0)
+    out.warn(`${stackName} did not exist in ${where}; nothing to destroy`);
+  if (kept.length > 0) {
     out.warn(
-      `${args.stage} is not a dev stage: its tables, queues and log group were kept (delete them in the console if no longer needed)`,
+      `${args.stage} is not a dev stage, so these stay with their data: ${describeKept(kept)}. durable deploy --stage ${args.stage} adopts them into a new stack (the stage comes back with its data); durable destroy --stage ${args.stage} --delete-data deletes them`,
     );
   }
   out.result(
@@ -73,9 +99,11 @@ export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<vo
       region: aws.region,
       account,
       existed,
-      dataRetained: existed && !devStage,
+      dataRetained: kept.length > 0,
+      kept: kept.map(({ kind, name }) => ({ kind, name })),
+      deleted: deleted.map(({ kind, name }) => ({ kind, name })),
       destroyMs,
     },
-    existed ? `destroyed ${stackName}` : `nothing to destroy for ${args.stage}`,
+    existed || deleted.length > 0 ? `destroyed ${stackName}` : `nothing to destroy for ${args.stage}`,
   );
 }

@@ -19,7 +19,7 @@ import {
   resolveAwsEnvironment,
   sdkClientConfig,
 } from "./aws-environment.ts";
-import { guard, invokeFunction } from "./stage-requests.ts";
+import { guard, invokeFunction, unparkOnStage } from "./stage-requests.ts";
 
 /** How often `state tail` reads a stage's state item: DynamoDB has no change feed the CLI could hold open cheaply. */
 const TAIL_POLL_MS = 1000;
@@ -85,7 +85,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
         );
         return { mode: "async", ...base, queued: true };
       }
-      return invokeFunction(lambda, outputs.functionName, message, where);
+      return invokeFunction(lambda, outputs.functionName, message, stage);
     },
     async read(actorId) {
       assertActorId(actorId);
@@ -105,8 +105,9 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
         }
       }
     },
-    async unpark(actorId) {
-      await guard(where, `unparking ${actorId}`, () => store.unpark(actorId));
+    async unpark(actorId, actorType) {
+      assertActorId(actorId);
+      return unparkOnStage(lambda, outputs.functionName, actorId, actorType, where);
     },
     async list() {
       throw new CliError(

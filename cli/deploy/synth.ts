@@ -36,6 +36,8 @@ export function synthStage(project: Project, options: StageSynthOptions): StageS
     memoryMb: aws.memoryMb,
     timeoutSeconds: aws.timeoutSeconds,
     maxConcurrency: aws.maxConcurrency,
+    tracing: aws.tracing,
+    ...(aws.alarms ? { alarms: aws.alarms } : {}),
     ...(options.account ? { account: options.account } : {}),
     ...(options.region ? { region: options.region } : {}),
   });

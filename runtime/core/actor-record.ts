@@ -10,6 +10,7 @@ export function emptyActorRecord(actorId: string): ActorRecord {
     timers: {},
     parked: null,
     outbox: [],
+    waiting: null,
     updatedAt: 0,
   };
 }

@@ -1,6 +1,12 @@
 import type { ActorDefinition, HandlerArgs, HandlerMap, HandlerOutput } from "./actor.ts";
 import { DurableError, errorFromJSON, type SerializedError, StoreUnavailableError } from "./errors.ts";
-import type { AsyncInvokeResponse, InvokeRequest, InvokeResponse, Invoker } from "./invoker.ts";
+import {
+  type AsyncInvokeResponse,
+  type InvokeRequest,
+  type InvokeResponse,
+  type Invoker,
+  newMessageId,
+} from "./invoker.ts";
 import type { JsonObject, JsonValue } from "./json.ts";
 import { assertActorId } from "./limits.ts";
 
@@ -36,8 +42,19 @@ export function client<S extends JsonObject, H extends HandlerMap<S>>(
     return new Proxy({} as Record<string, (input?: JsonValue) => Promise<T>>, {
       get(_target, handler) {
         if (typeof handler !== "string" || !definition.handlerNames.includes(handler)) return undefined;
+        // Every call carries an id, so a transport that retries it (a lost reply, a reset
+        // connection) is answered from the processed marker instead of applying it twice.
         return async (input?: JsonValue) =>
-          pick(await invoker.invoke({ actorId, actorType: definition.name, handler, input, mode }));
+          pick(
+            await invoker.invoke({
+              actorId,
+              actorType: definition.name,
+              handler,
+              input,
+              mode,
+              messageId: newMessageId(),
+            }),
+          );
       },
     });
   };

@@ -26,6 +26,8 @@ export type DurableErrorCode =
   | "DEADLINE_EXCEEDED"
   | "NOT_SERIALIZABLE"
   | "STORE_UNAVAILABLE"
+  | "STORE_BUSY"
+  | "DELIVERIES_EXHAUSTED"
   | "RELAY_FAILED";
 
 export interface DurableErrorOptions {
@@ -162,6 +164,22 @@ export class StoreUnavailableError extends DurableError {
     super("STORE_UNAVAILABLE", message, options);
   }
 }
+/** The store refused a write for now (throttled, or a concurrent transaction): nothing was written. */
+export class StoreBusyError extends DurableError {
+  override readonly userFacing = false;
+  constructor(message: string, options?: DurableErrorOptions) {
+    super("STORE_BUSY", message, options);
+  }
+}
+/**
+ * A queued message came back after its last permitted delivery failed outside any handler (the
+ * process crashed, or the turn could not commit its parking): the actor parks on it unrun.
+ */
+export class DeliveriesExhaustedError extends DurableError {
+  constructor(message: string, options?: DurableErrorOptions) {
+    super("DELIVERIES_EXHAUSTED", message, options);
+  }
+}
 export class RelayFailedError extends DurableError {
   override readonly userFacing = false;
   constructor(message: string, options?: DurableErrorOptions) {
@@ -189,6 +207,8 @@ const byCode: Record<string, new (message: string, options?: DurableErrorOptions
   DEADLINE_EXCEEDED: DeadlineExceededError,
   NOT_SERIALIZABLE: NotSerializableError,
   STORE_UNAVAILABLE: StoreUnavailableError,
+  STORE_BUSY: StoreBusyError,
+  DELIVERIES_EXHAUSTED: DeliveriesExhaustedError,
   RELAY_FAILED: RelayFailedError,
 };
 

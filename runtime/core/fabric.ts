@@ -1,7 +1,7 @@
 import type { FabricPorts } from "../ports/index.ts";
-import type { ActorMessage } from "../ports/messages.ts";
+import type { ActorMessage, ParkedRecord } from "../ports/messages.ts";
 import type { AnyActorDefinition } from "./actor.ts";
-import { errorFromJSON } from "./errors.ts";
+import { errorFromJSON, toDurableError } from "./errors.ts";
 import { invokeMessage } from "./invoke-message.ts";
 import {
   type AsyncInvokeResponse,
@@ -14,7 +14,14 @@ import {
 import type { JsonValue } from "./json.ts";
 import { ActorRegistry } from "./registry.ts";
 import { routingSignalBus } from "./signal-routing.ts";
-import { type MessageOutcome, runTurn, type TurnEnv, type TurnLogEntry, type TurnSettings } from "./turn.ts";
+import {
+  type MessageOutcome,
+  runTurn,
+  type TurnEnv,
+  type TurnLogEntry,
+  type TurnResult,
+  type TurnSettings,
+} from "./turn.ts";
 
 export interface FabricOptions {
   ports: FabricPorts;
@@ -36,10 +43,45 @@ export interface FabricOptions {
 }
 
 /**
- * What became of each message of a batch: done (ack it), retry (it failed: redeliver it) or
- * skipped (not attempted, behind an earlier failure of its actor: release it uncounted).
+ * What became of each message of a batch: done (applied, or already applied: acknowledge it),
+ * held (kept in its actor's waiting list: acknowledge it), parked (it parked its actor and is on
+ * its way to the dead-letter queue: acknowledge it), retry (it failed: redeliver it) or skipped
+ * (not attempted, behind an earlier failure of its actor: release it, uncounted where the queue can).
  */
-export type BatchVerdict = "done" | "retry" | "skipped";
+export type BatchVerdict = "done" | "held" | "parked" | "retry" | "skipped";
+
+/** What `redrive` did. */
+export interface RedriveResult {
+  actorId: string;
+  /** Put back at the head of the waiting list. */
+  redriven: number;
+  /** Left out: their message id had already been applied. */
+  alreadyApplied: number;
+  /** Waiting messages (the redriven ones first) that ran right away because the actor was not parked. */
+  drained: number;
+  stillWaiting: number;
+  /** The actor's park, if it is (still, or again) parked. */
+  parked: ParkedRecord | null;
+  version: number;
+}
+
+/** What `unpark` did. */
+export interface UnparkResult {
+  actorId: string;
+  /** False when the actor was not parked (its waiting messages, if any, still ran). */
+  wasParked: boolean;
+  /** The message it had been parked on. */
+  parkedOn: ParkedRecord | null;
+  /** Messages that were waiting behind the park. */
+  waiting: number;
+  /** Of those, how many ran (applied, or dead-lettered by a new park). */
+  drained: number;
+  /** Still waiting: the actor parked again, or the drain was interrupted (the sweeper continues it). */
+  stillWaiting: number;
+  /** Set when a waiting message failed on its last attempt and parked the actor again. */
+  parkedAgain: ParkedRecord | null;
+  version: number;
+}
 
 /**
  * Runs actors on a set of ports: sync invokes run a turn here, async invokes go to the queue,
@@ -95,8 +137,9 @@ export class Fabric implements Invoker {
   }
 
   /**
-   * Applies queued messages: grouped by actor, one turn per actor, in order. After the first failure
-   * in a group, that message and the rest of its group are to be retried.
+   * Applies queued messages: grouped by actor, one turn per actor, in order. A turn that fails as a
+   * whole (not in a handler) on a message's last permitted delivery is followed by a turn that
+   * parks the actor on it, so no failure at any layer lets the actor's next message run past it.
    */
   async applyBatch(messages: readonly ActorMessage[]): Promise<Map<string, BatchVerdict>> {
     const groups = new Map<string, ActorMessage[]>();
@@ -108,24 +151,118 @@ export class Fabric implements Invoker {
     const verdicts = new Map<string, BatchVerdict>();
     await Promise.all(
       [...groups].map(async ([actorId, group]) => {
-        try {
-          const result = await this.#serialized(actorId, () => runTurn(this.#env(), actorId, group));
-          for (const o of result.outcomes) {
-            verdicts.set(o.messageId, verdictOf(o));
-          }
-        } catch (error) {
-          this.#options.writeLog?.(
-            JSON.stringify({ level: "error", message: "turn failed", actorId, error: String(error) }),
-          );
-          for (const m of group) verdicts.set(m.id, "retry");
-        }
+        const result = await this.#serialized(actorId, () => this.#runQueued(actorId, group));
+        for (const m of group) verdicts.set(m.id, "retry");
+        for (const o of result?.outcomes ?? []) verdicts.set(o.messageId, verdictOf(o));
       }),
     );
     return verdicts;
   }
 
+  /**
+   * Clears an actor's parked flag through a fenced, version-conditional turn, then applies the
+   * messages that waited behind the park, in order, once each.
+   * @example const { waiting, drained } = await fabric.unpark("order-7");
+   */
+  async unpark(actorId: string, actorType?: string): Promise<UnparkResult> {
+    const before = await this.ports.store.read(actorId);
+    const type = actorType ?? before?.actorType ?? undefined;
+    const first = await this.#serialized(actorId, () =>
+      runTurn(this.#env(), actorId, [], { unpark: true, actorType: type }),
+    );
+    const after = await this.#drain(actorId, type, first);
+    return {
+      actorId,
+      wasParked: before?.parked != null,
+      parkedOn: before?.parked ?? null,
+      waiting: before?.waiting?.count ?? 0,
+      drained: first.drained + after.drained,
+      stillWaiting: after.waiting,
+      parkedAgain: after.parked,
+      version: after.version,
+    };
+  }
+
+  /**
+   * Puts dead letters back ahead of their actor's later messages (the head of its waiting list)
+   * through a fenced turn; with `unpark`, also clears the park. Messages already applied, or
+   * already put back, are left out, so redriving twice applies nothing twice. An actor that is
+   * not parked (or is unparked here) runs them at once, in order.
+   * @example await fabric.redrive("order-7", [deadLetter.message], { unpark: true });
+   */
+  async redrive(
+    actorId: string,
+    messages: readonly ActorMessage[],
+    options: { unpark?: boolean; actorType?: string } = {},
+  ): Promise<RedriveResult> {
+    const before = await this.ports.store.read(actorId);
+    const type = options.actorType ?? before?.actorType ?? messages[0]?.actorType ?? undefined;
+    const put = await this.#serialized(actorId, () =>
+      runTurn(this.#env(), actorId, [], { redrive: messages, unpark: options.unpark, actorType: type }),
+    );
+    const after = await this.#drain(actorId, type, put);
+    return {
+      actorId,
+      redriven: put.outcomes.filter((o) => o.status === "held").length,
+      alreadyApplied: put.outcomes.filter((o) => o.status === "duplicate").length,
+      drained: after.drained,
+      stillWaiting: after.waiting,
+      parked: after.parked,
+      version: after.version,
+    };
+  }
+
+  /** Turns with no new message until the waiting list is empty, the actor parks, or a turn makes no progress. */
+  async #drain(
+    actorId: string,
+    actorType: string | undefined,
+    last: TurnResult,
+  ): Promise<{ drained: number; waiting: number; parked: ParkedRecord | null; version: number }> {
+    let { waiting, parked, version } = last;
+    let drained = 0;
+    while (waiting > 0 && parked === null) {
+      const next = await this.#serialized(actorId, () => runTurn(this.#env(), actorId, [], { actorType }));
+      ({ waiting, parked, version } = next);
+      if (next.drained === 0) break;
+      drained += next.drained;
+    }
+    return { drained, waiting, parked, version };
+  }
+
+  /**
+   * A turn with no new message: relays an outbox a crash left behind and applies waiting messages
+   * of an unparked actor (the sweeper's work).
+   */
+  async settle(actorId: string, actorType: string): Promise<TurnResult> {
+    return this.#serialized(actorId, () => runTurn(this.#env(), actorId, [], { actorType }));
+  }
+
+  async #runQueued(actorId: string, group: readonly ActorMessage[]): Promise<TurnResult | undefined> {
+    try {
+      return await runTurn(this.#env(), actorId, group);
+    } catch (error) {
+      this.#logTurnError(actorId, error);
+      const lastChance = group.some((m) => (m.receiveCount ?? 1) >= this.ports.queue.maxReceives);
+      if (!lastChance) return undefined;
+      try {
+        return await runTurn(this.#env(), actorId, group, { parkWith: toDurableError(error) });
+      } catch (parkError) {
+        // Not even the park could commit: the delivery comes back, and one past its last permitted
+        // delivery parks the actor without running.
+        this.#logTurnError(actorId, parkError);
+        return undefined;
+      }
+    }
+  }
+
+  #logTurnError(actorId: string, error: unknown): void {
+    this.#options.writeLog?.(
+      JSON.stringify({ level: "error", message: "turn failed", actorId, error: String(error) }),
+    );
+  }
+
   async #callOne(message: ActorMessage): Promise<{ outcome: MessageOutcome; version: number }> {
-    const run = () => runTurn(this.#env(), message.actorId, [message]);
+    const run = () => runTurn(this.#env(), message.actorId, [message], { sync: true });
     // Nested calls skip the in-process queue: a call waiting on it could deadlock, the lease wait cannot.
     const result = message.callChain?.length ? await run() : await this.#serialized(message.actorId, run);
     const outcome = result.outcomes[0];
@@ -175,8 +312,17 @@ export class Fabric implements Invoker {
 }
 
 function verdictOf(outcome: MessageOutcome): BatchVerdict {
-  if (outcome.status === "applied" || outcome.status === "duplicate") return "done";
-  return outcome.status === "skipped" ? "skipped" : "retry";
+  switch (outcome.status) {
+    case "applied":
+    case "duplicate":
+      return "done";
+    case "held":
+      return "held";
+    case "skipped":
+      return "skipped";
+    case "failed":
+      return outcome.parked ? "parked" : "retry";
+  }
 }
 
 function resultOf(outcome: MessageOutcome): JsonValue {

@@ -33,13 +33,19 @@ export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired>
   for (let attempt = 0; ; attempt++) {
     try {
       const lease = await store.acquireLease(actorId, owner, leaseMs, clock.now());
-      // After a wait the early load is stale, but it must still finish before the turn does:
-      // a Lambda freezes once its handler settles, and nothing may be left running.
-      const [loaded] =
-        attempt === 0
-          ? [await load]
-          : await Promise.all([store.load(actorId, messageIds), load.catch(() => undefined)]);
-      return { lease, loaded, waitedMs: clock.now() - started };
+      try {
+        // After a wait the early load is stale, but it must still finish before the turn does:
+        // a Lambda freezes once its handler settles, and nothing may be left running.
+        const [loaded] =
+          attempt === 0
+            ? [await load]
+            : await Promise.all([store.load(actorId, messageIds), load.catch(() => undefined)]);
+        return { lease, loaded, waitedMs: clock.now() - started };
+      } catch (error) {
+        // A lease taken for a load that failed is given back at once, not left to expire.
+        await store.releaseLease(lease).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       if (!(error instanceof LeaseHeldError)) {
         await load.catch(() => undefined);

@@ -12,6 +12,18 @@ export const LIMITS = {
   signalPayloadBytes: 256 * 1024,
   /** A DynamoDB item; the state is compressed first and refused above this. */
   stateBytes: 400 * 1024,
+  /** A message id (an idempotency key), as the Lambda entry and the dev API accept it. */
+  messageIdLength: 512,
+  /**
+   * Deliveries past maxReceives before the queue's own redrive dead-letters a message. The turn
+   * parks an actor on the last permitted delivery; this backstop acts only if parking could not
+   * be committed that many times (a store that stays unreachable).
+   */
+  redriveSlackReceives: 10,
+  /** Bytes of held messages one turn may add to an actor's waiting list (a DynamoDB transaction holds 4 MB). */
+  heldBytesPerTurn: 3 * 1024 * 1024,
+  /** Held messages one turn applies from an actor's waiting list (a DynamoDB transaction holds 100 items). */
+  drainPerTurn: 25,
 } as const;
 
 const RESERVED_IDS = new Set([".", "..", "__proto__", "constructor", "prototype"]);

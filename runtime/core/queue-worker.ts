@@ -1,5 +1,6 @@
 import type { Delivery, MessageQueue } from "../ports/message-queue.ts";
 import type { Fabric } from "./fabric.ts";
+import { sweepStranded } from "./sweeper.ts";
 
 export interface DrainOptions {
   /** Messages per receive (SQS's batch size is 10). */
@@ -34,8 +35,11 @@ export async function processOneBatch(
   const retry: Delivery[] = [];
   const skipped: Delivery[] = [];
   for (const d of deliveries) {
-    const verdict = verdicts.get(d.message.id);
-    (verdict === "done" ? done : verdict === "skipped" ? skipped : retry).push(d);
+    const verdict = verdicts.get(d.message.id) ?? "retry";
+    // Held and parked messages are settled by the turn's commit (kept in the actor's waiting list,
+    // or on their way to the dead-letter queue through its outbox): they leave the queue.
+    const settled = verdict === "done" || verdict === "held" || verdict === "parked";
+    (settled ? done : verdict === "skipped" ? skipped : retry).push(d);
   }
   if (done.length > 0) await queue.ack(done);
   if (retry.length > 0) await queue.retry(retry, options.retryDelayMs ?? 0);
@@ -58,15 +62,27 @@ export async function drainQueue(
   return total;
 }
 
-/** A long-running consumer (the dev server's queue worker); stop() waits for the batch in hand. */
+export interface QueueWorkerOptions extends DrainOptions {
+  onError?: (error: unknown) => void;
+  /** How often to look for stranded outboxes and waiting lists (default 250 ms; 0 turns it off). */
+  sweepEveryMs?: number;
+  /** Only what committed at least this long ago (default 500 ms): its own turn may still be relaying. */
+  sweepOlderThanMs?: number;
+}
+
+/**
+ * A long-running consumer (the dev server's queue worker): applies queued batches and, between
+ * them, sweeps what crashes left behind (see sweeper.ts). stop() waits for the batch in hand.
+ */
 export class QueueWorker {
   #stopping = false;
   #running: Promise<void> | undefined;
+  #lastSweep = 0;
 
   constructor(
     private readonly fabric: Fabric,
     private readonly queue: MessageQueue,
-    private readonly options: DrainOptions & { onError?: (error: unknown) => void } = {},
+    private readonly options: QueueWorkerOptions = {},
   ) {}
 
   start(): void {
@@ -85,10 +101,22 @@ export class QueueWorker {
     while (!this.#stopping) {
       try {
         await processOneBatch(this.fabric, this.queue, { waitMs: 100, ...this.options });
+        await this.#sweepWhenDue();
       } catch (error) {
         this.options.onError?.(error);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+  }
+
+  async #sweepWhenDue(): Promise<void> {
+    const every = this.options.sweepEveryMs ?? 250;
+    const now = Date.now();
+    if (every <= 0 || now - this.#lastSweep < every) return;
+    this.#lastSweep = now;
+    await sweepStranded(this.fabric, {
+      olderThanMs: this.options.sweepOlderThanMs ?? 500,
+      onError: (_actorId, error) => this.options.onError?.(error),
+    });
   }
 }

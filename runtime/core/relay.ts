@@ -1,4 +1,5 @@
 import type { FabricPorts } from "../ports/index.ts";
+import type { DeadLetterEntry } from "../ports/message-queue.ts";
 import type { ActorMessage, OutboxEntry } from "../ports/messages.ts";
 import type { Signal } from "../ports/signal-bus.ts";
 import type { ScheduledTimer } from "../ports/timer-scheduler.ts";
@@ -19,6 +20,7 @@ export async function relayOutbox(
   const schedules: ScheduledTimer[] = [];
   const cancels: { actorId: string; name: string; timerId: string }[] = [];
   const signals: Signal[] = [];
+  const deadLetters: DeadLetterEntry[] = [];
   const now = ports.clock.now();
   for (const entry of entries) {
     switch (entry.kind) {
@@ -40,6 +42,9 @@ export async function relayOutbox(
       case "signal":
         signals.push({ id: entry.id, source: entry.source, type: entry.type, detail: entry.detail, at: now });
         break;
+      case "deadLetter":
+        deadLetters.push({ message: entry.message, reason: entry.reason, receiveCount: entry.receiveCount });
+        break;
     }
   }
   // A cancel always follows the set of its timer id, so a set whose id is cancelled later in the same
@@ -55,27 +60,39 @@ export async function relayOutbox(
     sends.length > 0 ? ports.queue.send(sends) : undefined,
     live.length > 0 ? ports.timers.schedule(live) : undefined,
     signals.length > 0 ? ports.signals.publish(signals) : undefined,
+    deadLetters.length > 0 ? ports.queue.deadLetter(deadLetters) : undefined,
   ]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
-  await ports.store.clearOutbox(actorId, version);
+  // Everything left; clearing is bookkeeping. If it fails, the outbox is relayed again (by the next
+  // turn or the sweeper) and every destination drops the repeat, so the call still succeeded.
+  await ports.store.clearOutbox(actorId, version).catch(() => undefined);
 }
 
-/** Relays, turning any failure into a RelayFailedError that tells the caller how to recover. */
+/**
+ * Relays, turning any failure into a RelayFailedError that says what is true: the turn committed,
+ * its effects stay in the outbox, and the sweeper (or the actor's next turn) relays them.
+ */
 export async function relayOrExplain(
   ports: FabricPorts,
   actorId: string,
   version: number,
   entries: readonly OutboxEntry[],
+  messages: readonly ActorMessage[],
 ): Promise<void> {
   try {
     await relayOutbox(ports, actorId, version, entries);
   } catch (cause) {
+    const messageIds = messages.map((m) => m.id);
+    const retryable = messages.every((m) => !m.transient);
     throw new RelayFailedError(
       `actor ${actorId} committed version ${version}, but relaying its ${entries.length} effects failed: ${(cause as Error).message}`,
       {
         cause,
-        hint: "retry with the same message id: the effects stay in the outbox and are relayed by the next turn",
+        details: { actorId, version, messageIds },
+        hint: retryable
+          ? `nothing is lost: the effects stay in the outbox and are relayed within minutes without another call; retrying with message id ${messageIds.join(", ")} returns the stored result`
+          : "nothing is lost: the effects stay in the outbox and are relayed within minutes without another call; do not repeat the call: it had no message id, so a repeat would be applied again",
       },
     );
   }

@@ -5,11 +5,21 @@ export type {
   Lease,
   LoadedActor,
   ProcessedMarker,
+  StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "./actor-store.ts";
 export { type Clock, systemClock } from "./clock.ts";
-export type { DeadLetter, Delivery, MessageQueue, ReceiveOptions } from "./message-queue.ts";
-export type { ActorMessage, MessageKind, OutboxEntry, ParkedRecord, TimerRecord } from "./messages.ts";
+export type { DeadLetter, DeadLetterEntry, Delivery, MessageQueue, ReceiveOptions } from "./message-queue.ts";
+export type {
+  ActorMessage,
+  HeldMessage,
+  MessageKind,
+  OutboxEntry,
+  ParkedRecord,
+  TimerRecord,
+  WaitingSummary,
+} from "./messages.ts";
 export type { Signal, SignalBus } from "./signal-bus.ts";
 export type { StepRecord, StepStore } from "./step-store.ts";
 export type { ScheduledTimer, TimerScheduler } from "./timer-scheduler.ts";

@@ -24,10 +24,35 @@ export interface ActorMessage {
   /** Milliseconds since the epoch when the message was first sent. */
   sentAt?: number | undefined;
   /**
+   * Set by the queue on delivery: the message's place in its actor's order (SQS's SequenceNumber,
+   * the local queue's row number), padded so that strings sort in delivery order.
+   */
+  sequence?: string | undefined;
+  /**
    * The id was generated for this one sync call, so nothing can deliver it again: the turn keeps
    * no processed marker for it (one item less to read and write). Callers that retry pass an id.
    */
   transient?: boolean | undefined;
+}
+
+/**
+ * Queued messages held for an actor in durable storage, in delivery order: the followers of a
+ * poison message while the actor is parked, applied in order once it is unparked.
+ */
+export interface WaitingSummary {
+  count: number;
+  /** The highest position held: a redelivery at or below it is already held. */
+  through: string;
+  /** Failures of the list's head while it was being applied; at maxReceives it parks the actor. */
+  headFailures: number;
+}
+
+/** One held message and its place in the actor's order. */
+export interface HeldMessage {
+  position: string;
+  message: ActorMessage;
+  /** How many stored items hold it, when a store splits large messages (set by the store that loaded it). */
+  parts?: number | undefined;
 }
 
 export interface TimerRecord {
@@ -56,4 +81,12 @@ export type OutboxEntry =
       at: number;
     }
   | { kind: "timer.cancel"; id: string; actorId: string; name: string; timerId: string }
-  | { kind: "signal"; id: string; source: string; type: string; detail: JsonValue };
+  | { kind: "signal"; id: string; source: string; type: string; detail: JsonValue }
+  | {
+      /** The message that parked the actor, on its way to the dead-letter queue. */
+      kind: "deadLetter";
+      id: string;
+      message: ActorMessage;
+      reason: string;
+      receiveCount: number;
+    };

@@ -32,6 +32,7 @@ function recordingRetries(
       release: async (deliveries) => {
         calls.push({ deliveries, delayMs: 0 });
       },
+      deadLetter: (entries) => real.deadLetter(entries),
       deadLetters: (a) => real.deadLetters(a),
     };
     return { ...ports, queue };
@@ -173,7 +174,7 @@ describe("lambda entry: FIFO actor queue batches", () => {
     expect(f.json().filter((l) => l.message === "dead-lettering an unusable message")).toHaveLength(3);
   }, 60_000);
 
-  test("a message failing its last allowed delivery parks the actor and is dead-lettered now, with why", async () => {
+  test("a message failing its last allowed delivery parks the actor, is dead-lettered with why, and leaves the queue", async () => {
     const f = await lambdaFixture("batch-poison", { settings: { maxReceives: 1 } });
     const actorId = id("poison");
     await f.ports.queue.send([message(actorId, "append", { entry: "poison" })]);
@@ -185,16 +186,20 @@ describe("lambda entry: FIFO actor queue batches", () => {
     } finally {
       failing.delete("poison");
     }
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: received[0]?.MessageId ?? "" }] });
+    // Settled by the park's commit: not reported failed, so the event source mapping deletes it.
+    expect(result).toEqual({ batchItemFailures: [] });
     expect((await f.ports.store.read(actorId))?.parked).toMatchObject({
       handler: "append",
       error: { code: "HANDLER_FAILED" },
     });
     const letters = await f.ports.queue.deadLetters(actorId);
     expect(letters).toHaveLength(1);
-    expect(letters[0]?.reason).toMatch(/failed 1 deliveries/);
+    expect(letters[0]?.reason).toBe("HANDLER_FAILED: entry poison refused");
     expect(await receive(f.sqs, f.settings.queueUrl)).toEqual([]);
-    expect(f.json().find((l) => l.Source === "actor-queue")).toMatchObject({ MessagesDeadLettered: 1 });
+    expect(f.json().find((l) => l.Source === "actor-queue")).toMatchObject({
+      MessagesDeadLettered: 1,
+      ActorsParked: 1,
+    });
   }, 60_000);
 
   test("a failed message is visible again after the backoff, not after the queue's 3-minute visibility timeout", async () => {

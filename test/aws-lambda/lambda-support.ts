@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import {
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -37,6 +38,11 @@ export const ledger = actor("ledger", {
       return { bytes: input.blob.length };
     },
     get: (ctx) => ({ entries: ctx.state.entries, version: ctx.version }),
+    async slowAppend(ctx, input: { entry: string; ms: number }) {
+      await new Promise((resolve) => setTimeout(resolve, input.ms));
+      ctx.state.entries.push(input.entry);
+      return { entries: ctx.state.entries.length };
+    },
   },
 });
 
@@ -218,6 +224,7 @@ export function recordsFrom(messages: readonly Message[], queueArn: string): SQS
       ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? "0",
       MessageGroupId: m.Attributes?.MessageGroupId,
       MessageDeduplicationId: m.Attributes?.MessageDeduplicationId,
+      SequenceNumber: m.Attributes?.SequenceNumber,
     },
     messageAttributes: {},
     md5OfBody: m.MD5OfBody ?? "",
@@ -245,7 +252,12 @@ export async function receive(sqs: SQSClient, queueUrl: string, waitSeconds = 0)
   return result.Messages ?? [];
 }
 
-export function message(actorId: string, handler: string, input: JsonValue, id = randomUUID()): ActorMessage {
+export function message(
+  actorId: string,
+  handler: string,
+  input: JsonValue,
+  id: string = randomUUID(),
+): ActorMessage {
   return { id, actorId, handler, input, kind: "send", sentAt: Date.now() };
 }
 
@@ -266,4 +278,29 @@ export function signalEvent(
     "detail-type": type,
     detail: { id: signalId, source: "orders-1", at: Date.now(), detail },
   };
+}
+
+/**
+ * One poll of the event source mapping: receive what the queue hands out, invoke the handler with
+ * it, and delete the records the handler did not report failed (what Lambda does). Returns how many
+ * records were delivered.
+ */
+export async function pollOnce(f: LambdaFixture, queueUrl = f.settings.queueUrl): Promise<number> {
+  const received = await receive(f.sqs, queueUrl);
+  if (received.length === 0) return 0;
+  const arn = queueUrl === f.settings.queueUrl ? (f.settings.queueArn ?? "") : f.delayQueueArn;
+  const result = (await f.handler(sqsEvent(recordsFrom(received, arn)), lambdaContext())) as {
+    batchItemFailures: { itemIdentifier: string }[];
+  };
+  const failed = new Set(result.batchItemFailures.map((x) => x.itemIdentifier));
+  const done = received.filter((m) => !failed.has(m.MessageId ?? ""));
+  if (done.length > 0) {
+    await f.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle ?? "" })),
+      }),
+    );
+  }
+  return received.length;
 }

@@ -12,6 +12,7 @@ import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-stor
 import {
   LeaseHeldError,
   StateTooLargeError,
+  StoreBusyError,
   StoreUnavailableError,
   VersionConflictError,
 } from "../../runtime/core/errors.ts";
@@ -48,6 +49,9 @@ function turn(lease: Lease, expectedVersion: number, patch: Partial<TurnCommit> 
     timers: {},
     parked: null,
     outbox: [],
+    waiting: null,
+    hold: [],
+    drained: [],
     markers: [],
     release: true,
     now: lease.expiresAt - TTL + 1,
@@ -203,7 +207,7 @@ describe("DynamoActorStore error mapping (mocked: conditions the emulator cannot
     await rejectsWith(store.acquireLease("a-1", "o", TTL, 1), StoreUnavailableError);
   });
 
-  test("maps a commit cancelled by a concurrent transaction to VersionConflictError, which the turn retries", async () => {
+  test("maps a commit cancelled by a concurrent transaction to StoreBusyError, which the turn retries", async () => {
     const { mock, store } = mocked();
     mock.on(TransactWriteItemsCommand).rejects(
       new TransactionCanceledException({
@@ -212,7 +216,7 @@ describe("DynamoActorStore error mapping (mocked: conditions the emulator cannot
         CancellationReasons: [{ Code: "None" }, { Code: "TransactionConflict" }],
       }),
     );
-    const error = await rejectsWith(store.commit(turn(lease, 0, { now: 1 })), VersionConflictError);
+    const error = await rejectsWith(store.commit(turn(lease, 0, { now: 1 })), StoreBusyError);
     expect(error.details.reason).toBe("TransactionConflict");
   });
 

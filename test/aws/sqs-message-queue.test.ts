@@ -40,13 +40,18 @@ const message = (actorId: string, n: number, id = `${actorId}-m${n}`): ActorMess
 });
 
 describe("SqsMessageQueue on fauxqs", () => {
-  test("sends 25 messages to one actor in batches of 10 and delivers them in order", async () => {
+  test("sends 5 messages to one actor one per request, and 25 messages to 25 actors in batches of 10", async () => {
     const { queue, log } = await queueWithLog();
     const actorId = uniqueId("order");
-    const sent = Array.from({ length: 25 }, (_, n) => message(actorId, n));
+    const sent = Array.from({ length: 5 }, (_, n) => message(actorId, n));
     await queue.send(sent);
-    expect(log.commands()).toEqual(Array(3).fill("SendMessageBatchCommand"));
+    // A group never has two entries in one request, so a partial failure cannot reorder it.
+    expect(log.commands()).toEqual(Array(5).fill("SendMessageBatchCommand"));
     expect((await drainQueue(queue)).map((m) => m.id)).toEqual(sent.map((m) => m.id));
+    const many = Array.from({ length: 25 }, (_, n) => message(uniqueId(`fan-${n}`), 1));
+    await queue.send(many);
+    expect(log.commands().filter((c) => c === "SendMessageBatchCommand")).toHaveLength(5 + 3);
+    expect((await drainQueue(queue)).map((m) => m.id).sort()).toEqual(many.map((m) => m.id).sort());
   });
 
   test("deduplicates ids SQS cannot take as deduplication ids by their hash", async () => {
@@ -85,20 +90,22 @@ describe("SqsMessageQueue on fauxqs", () => {
     expect(await queue.receive({ maxMessages: 10, visibilityTimeoutMs: 30_000 })).toEqual([]);
     expect((await drainQueue(queue)).map((m) => m.id)).toEqual([message(actorId, 1).id]);
     const [dead] = await queue.deadLetters(actorId);
-    expect(dead?.reason).toBe("malformed message body");
+    expect(dead?.reason).toBe("unusable message: the body is not JSON");
     expect(dead?.message.input).toBe("not json");
   });
 
   test("finds the DLQ through the queue's redrive policy when its URL is not configured", async () => {
     const { queue } = await queueWithLog({ withDlqUrl: false });
     const actorId = uniqueId("redrive");
-    await queue.send([message(actorId, 1)]);
-    for (let attempt = 1; attempt <= queue.maxReceives; attempt++) {
-      await queue.retry(await queue.receive({ maxMessages: 1, visibilityTimeoutMs: 30_000 }), 0);
-    }
+    await queue.deadLetter([
+      { message: message(actorId, 1), reason: "HANDLER_FAILED: boom", receiveCount: 5 },
+    ]);
     const [dead] = await queue.deadLetters(actorId);
-    expect(dead).toMatchObject({ receiveCount: queue.maxReceives, message: { id: message(actorId, 1).id } });
-    expect(dead?.reason).toContain(`maxReceives ${queue.maxReceives}`);
+    expect(dead).toMatchObject({
+      receiveCount: 5,
+      reason: "HANDLER_FAILED: boom",
+      message: { id: message(actorId, 1).id },
+    });
   });
 });
 
@@ -120,11 +127,27 @@ describe("SqsMessageQueue batch failures (mocked: the emulator never fails singl
       .on(SendMessageBatchCommand)
       .resolvesOnce({ Successful: [], Failed: [{ Id: "m1", SenderFault: false, Code: "InternalError" }] })
       .resolves({ Successful: [], Failed: [] });
-    await queue.send([message("a", 1), message("a", 2)]);
+    await queue.send([message("a", 1), message("b", 1)]);
     const calls = mock
       .commandCalls(SendMessageBatchCommand)
-      .map((c) => c.args[0].input.Entries?.map((e) => e.Id));
-    expect(calls).toEqual([["m0", "m1"], ["m1"]]);
+      .map((c) => c.args[0].input.Entries?.map((e) => e.MessageGroupId));
+    expect(calls).toEqual([["a", "b"], ["b"]]);
+  });
+
+  test("a failed entry is accepted before anything after it in its group is sent: order holds", async () => {
+    const { mock, queue } = mocked();
+    mock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({
+        Successful: [{ Id: "m1", MessageId: "b-1", MD5OfMessageBody: "-" }],
+        Failed: [{ Id: "m0", SenderFault: false, Code: "InternalError" }],
+      })
+      .resolves({ Successful: [], Failed: [] });
+    await queue.send([message("a", 1), message("b", 1), message("a", 2)]);
+    const calls = mock
+      .commandCalls(SendMessageBatchCommand)
+      .map((c) => c.args[0].input.Entries?.map((e) => JSON.parse(e.MessageBody ?? "{}").id));
+    expect(calls).toEqual([["a-m1", "b-m1"], ["a-m1"], ["a-m2"]]);
   });
 
   test("throws RelayFailedError on a sender fault instead of resending", async () => {

@@ -2,6 +2,7 @@ import { describe } from "bun:test";
 import { commitCases } from "./actor-store-commits.cases.ts";
 import { leaseCases } from "./actor-store-leases.cases.ts";
 import type { MakeActorStore } from "./actor-store-support.ts";
+import { waitingCases } from "./actor-store-waiting.cases.ts";
 import { useFixture } from "./contract-support.ts";
 
 export type { ActorStoreFixture, MakeActorStore } from "./actor-store-support.ts";
@@ -16,5 +17,6 @@ export function actorStoreContract(backend: string, makeStore: MakeActorStore): 
     const fixture = useFixture(makeStore);
     leaseCases(backend, fixture);
     commitCases(backend, fixture);
+    waitingCases(backend, fixture);
   });
 }

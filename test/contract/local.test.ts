@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalPorts, openLocalPorts } from "../../runtime/adapters/local/index.ts";
+import { LIMITS } from "../../runtime/core/limits.ts";
 import { ManualClock } from "../../runtime/testing/manual-clock.ts";
 import { actorStoreContract } from "./actor-store.contract.ts";
 import { messageQueueContract } from "./message-queue.contract.ts";
@@ -39,7 +40,12 @@ stepStoreContract("local", async () => {
 
 messageQueueContract("local", async () => {
   const { ports, clock, cleanup } = open();
-  return { queue: ports.queue, advance: async (ms) => clock.advance(ms), cleanup };
+  return {
+    queue: ports.queue,
+    advance: async (ms) => clock.advance(ms),
+    redriveAfter: ports.queue.maxReceives + LIMITS.redriveSlackReceives,
+    cleanup,
+  };
 });
 
 timerSchedulerContract("local", async () => {

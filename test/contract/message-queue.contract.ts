@@ -12,6 +12,8 @@ export interface MessageQueueFixture {
   settleMs?: number;
   /** `waitMs` for every receive, for an emulator that needs a moment to see a fresh send (default 0). */
   receiveWaitMs?: number;
+  /** Deliveries after which the queue's own redrive dead-letters a message (maxReceives + its slack). */
+  redriveAfter: number;
   cleanup(): Promise<void>;
 }
 
@@ -32,7 +34,8 @@ const idsOf = (deliveries: readonly Delivery[], actorId?: string) =>
 
 /**
  * The MessageQueue contract (DESIGN §2.4-2.5): per-actor FIFO across retries, visibility timeouts,
- * dead-lettering after maxReceives and idempotent sends.
+ * delivery sequences, dead letters (put there by a parking turn, or by the queue's redrive backstop
+ * well after maxReceives) and idempotent sends.
  * @example messageQueueContract("local", async () => ({ queue, advance: async (ms) => clock.advance(ms), cleanup }));
  */
 export function messageQueueContract(backend: string, makeQueue: () => Promise<MessageQueueFixture>): void {
@@ -57,13 +60,13 @@ export function messageQueueContract(backend: string, makeQueue: () => Promise<M
         handler: "increment",
         kind: "send",
         input: { by: 2, nested: [1, { x: "y" }] },
-        callChain: ["caller-1"],
         sentAt: 1_700_000_000_000,
       };
       await fixture().queue.send([sent]);
       const [delivery, ...rest] = await receive(10, LONG);
       expect(rest).toEqual([]);
-      expect(delivery?.message).toEqual({ ...sent, receiveCount: 1 });
+      expect(delivery?.message).toEqual({ ...sent, receiveCount: 1, sequence: expect.any(String) });
+      expect(delivery?.message.sequence).toMatch(/^\d{40}$/);
       expect(delivery?.receiveCount).toBe(1);
       expect(typeof delivery?.receipt).toBe("string");
     });
@@ -85,6 +88,30 @@ export function messageQueueContract(backend: string, makeQueue: () => Promise<M
       expect(seen.filter((id) => id.startsWith(a))).toEqual([1, 2, 3, 4].map((n) => message(a, n).id));
       expect(seen.filter((id) => id.startsWith(b))).toEqual([1, 2, 3].map((n) => message(b, n).id));
     });
+
+    test(
+      name("gives each delivery a sequence that sorts in its actor's send order, and keeps it on redelivery"),
+      async () => {
+        const { queue } = fixture();
+        const a = uniqueId("a");
+        await queue.send([message(a, 1), message(a, 2), message(a, 3)]);
+        const first = await receive(1, LONG);
+        await queue.retry(first, 0);
+        const again = await receive(1, LONG);
+        expect(again[0]?.message.sequence).toBe(first[0]?.message.sequence as string);
+        const sequences: string[] = [];
+        let batch = again;
+        // One receive may return only the head of a group (fauxqs does), so take them as they come.
+        for (let round = 0; round < 10 && batch.length > 0; round++) {
+          sequences.push(...batch.map((d) => d.message.sequence ?? ""));
+          await queue.ack(batch);
+          batch = await receive(10, LONG);
+        }
+        expect(sequences).toHaveLength(3);
+        expect([...sequences].sort()).toEqual(sequences);
+        expect(new Set(sequences).size).toBe(3);
+      },
+    );
 
     test(
       name("holds back an actor's later messages while an earlier one is in flight, but not other actors'"),
@@ -169,37 +196,54 @@ export function messageQueueContract(backend: string, makeQueue: () => Promise<M
     );
 
     test(
-      name("dead-letters a message retried maxReceives times, then delivers its actor's next message"),
+      name("retry never dead-letters: a message retried past maxReceives stays first in its actor's order"),
       async () => {
         const { queue } = fixture();
         const a = uniqueId("a");
         await queue.send([message(a, 1), message(a, 2)]);
-        for (let attempt = 1; attempt <= queue.maxReceives; attempt++) {
+        for (let attempt = 1; attempt <= queue.maxReceives + 1; attempt++) {
           const batch = await receive(1, LONG);
           expect(idsOf(batch)).toEqual([message(a, 1).id]);
           expect(batch[0]?.receiveCount).toBe(attempt);
           await queue.retry(batch, 0);
         }
-        expect(idsOf(await receive(10, LONG))).toEqual([message(a, 2).id]);
-        const dead = await queue.deadLetters(a);
-        expect(dead.map((letter) => letter.message.id)).toEqual([message(a, 1).id]);
-        expect(dead[0]?.receiveCount).toBe(queue.maxReceives);
-        expect(typeof dead[0]?.reason).toBe("string");
-        expect(await queue.deadLetters(uniqueId("other"))).toEqual([]);
+        expect(await queue.deadLetters(a)).toEqual([]);
       },
     );
 
-    test(name("dead-letters a message whose visibility ran out maxReceives times"), async () => {
-      const { queue } = fixture();
-      const a = uniqueId("a");
-      await queue.send([message(a, 1), message(a, 2)]);
-      for (let attempt = 1; attempt <= queue.maxReceives; attempt++) {
-        expect(idsOf(await receive(1, SHORT))).toEqual([message(a, 1).id]);
-        await pass(SHORT);
-      }
-      expect(idsOf(await receive(10, LONG))).toEqual([message(a, 2).id]);
-      expect((await queue.deadLetters(a)).map((letter) => letter.message.id)).toEqual([message(a, 1).id]);
-    });
+    test(
+      name("deadLetter puts a message in the DLQ with its reason and receive count, once per message id"),
+      async () => {
+        const { queue } = fixture();
+        const a = uniqueId("a");
+        const poison = message(a, 1);
+        await queue.deadLetter([{ message: poison, reason: "HANDLER_FAILED: boom", receiveCount: 5 }]);
+        await queue.deadLetter([{ message: poison, reason: "HANDLER_FAILED: boom", receiveCount: 5 }]);
+        const dead = await queue.deadLetters(a);
+        expect(dead.map((letter) => letter.message.id)).toEqual([poison.id]);
+        expect(dead[0]).toMatchObject({ receiveCount: 5, reason: "HANDLER_FAILED: boom" });
+        expect(await queue.deadLetters(uniqueId("other"))).toEqual([]);
+        // The actor queue is untouched: a dead letter is not a delivery.
+        expect(idsOf(await receive(10, LONG), a)).toEqual([]);
+      },
+    );
+
+    test(
+      name(
+        "the queue's own redrive dead-letters a message only after maxReceives plus its slack, then delivers the next",
+      ),
+      async () => {
+        const { queue } = fixture();
+        const a = uniqueId("a");
+        await queue.send([message(a, 1), message(a, 2)]);
+        for (let attempt = 1; attempt <= fixture().redriveAfter; attempt++) {
+          expect(idsOf(await receive(1, SHORT))).toEqual([message(a, 1).id]);
+          await pass(SHORT);
+        }
+        expect(idsOf(await receive(10, LONG))).toEqual([message(a, 2).id]);
+        expect((await queue.deadLetters(a)).map((letter) => letter.message.id)).toEqual([message(a, 1).id]);
+      },
+    );
 
     test(
       name("ignores a second send of a message id, in one batch, later, and after it was acknowledged"),

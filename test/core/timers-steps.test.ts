@@ -135,11 +135,11 @@ describe("poison messages", () => {
     expect(record?.state).toEqual({ applied: [1] });
     expect(record?.parked).toMatchObject({ handler: "apply" });
     const dead = await fabric.deadLetters("poison-1");
-    // Only the poison message: the one skipped behind it was released uncounted, not dead-lettered.
+    // Only the poison message: the one behind it waits in the actor's waiting list.
     expect(dead.map((d) => d.message.input)).toEqual([{ n: 2 }]);
-    expect((await fabric.state("poison-1"))?.state).toEqual({ applied: [1] });
-    await fabric.ports.store.unpark("poison-1");
-    await fabric.drain();
+    expect(record?.waiting?.count).toBe(1);
+    const unparked = await fabric.unpark("poison-1");
+    expect(unparked).toMatchObject({ wasParked: true, waiting: 1, drained: 1, stillWaiting: 0 });
     expect((await fabric.state("poison-1"))?.state).toEqual({ applied: [1, 3] });
   });
 });

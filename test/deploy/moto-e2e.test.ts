@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { StageOutputs } from "../../cli/stage-target.ts";
@@ -96,6 +97,9 @@ describe("durable deploy on moto", () => {
         endpoint: moto.endpoint,
       });
       expect(outputs.queueUrl).toEndWith("/counter-test-actors.fifo");
+      expect(outputs.queueDlqUrl).toEndWith("/counter-test-actors-dlq.fifo");
+      expect(outputs.timerDlqUrl).toEndWith("/counter-test-timers-dlq");
+      expect(outputs.signalDlqUrl).toEndWith("/counter-test-signals-dlq");
 
       const dynamodb = new DynamoDBClient(moto.clientConfig());
       for (const table of [outputs.stateTable, outputs.locksTable, outputs.workflowsTable]) {
@@ -108,6 +112,7 @@ describe("durable deploy on moto", () => {
         "counter-test-actors-dlq.fifo",
         "counter-test-timers",
         "counter-test-timers-dlq",
+        "counter-test-signals-dlq",
       ]) {
         const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
         expect(QueueUrl).toEndWith(`/${queue}`);
@@ -119,6 +124,19 @@ describe("durable deploy on moto", () => {
         Handler: "index.handler",
         MemorySize: 512,
         Timeout: 30,
+      });
+      // moto's CloudFormation drops a function's DeadLetterConfig (the template test asserts it);
+      // the rule target's retry policy and DLQ it does create.
+      const events = new EventBridgeClient(moto.clientConfig());
+      const { Targets } = await events.send(
+        new ListTargetsByRuleCommand({
+          Rule: "counter-test-actor-signals",
+          EventBusName: "counter-test-signals",
+        }),
+      );
+      expect(Targets?.[0]).toMatchObject({
+        DeadLetterConfig: { Arn: expect.stringMatching(/:counter-test-signals-dlq$/) },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
       });
     },
     TIMEOUT_MS,
@@ -155,6 +173,9 @@ describe("durable deploy on moto", () => {
         parked: null,
         outbox: [],
         markers: [],
+        waiting: null,
+        hold: [],
+        drained: [],
         release: true,
         now,
       });

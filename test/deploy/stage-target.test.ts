@@ -15,7 +15,7 @@ import { openStageTarget, type StageOutputs } from "../../cli/stage-target.ts";
 import type { DurableInvokeEvent, DurableInvokeResult } from "../../runtime/adapters/aws/invoke-event.ts";
 import { decodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
 import { VersionConflictError } from "../../runtime/core/errors.ts";
-import { type CounterProject, counterProject } from "./fixtures.ts";
+import { type CounterProject, counterProject, runInProcess } from "./fixtures.ts";
 
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
@@ -132,7 +132,7 @@ describe("stage target: sync invoke", () => {
     });
   });
 
-  test("a FunctionError (the function crashed or timed out) is one user-facing line naming the function's log group", async () => {
+  test("a FunctionError (the function crashed or timed out) is one user-facing line with the function's own error, pointing at durable logs", async () => {
     lambda
       .on(InvokeCommand)
       .resolves(
@@ -143,9 +143,44 @@ describe("stage target: sync invoke", () => {
     target.close();
     expect(failure).toMatchObject({
       code: "FUNCTION_FAILED",
-      hint: expect.stringContaining("/aws/lambda/counter-unit-handler"),
+      message: "counter-unit-handler failed on stage unit: Error: Task timed out after 30.00 seconds",
+      hint: "see what it logged: durable logs --stage unit",
     });
-    expect((failure as Error).message).toContain("Task timed out after 30.00 seconds");
+  });
+
+  test("durable invoke --stage prints the function's error type and message, never the FunctionError word", async () => {
+    // Lambda's answer to a function that threw: FunctionError "Unhandled", the error in the payload.
+    lambda.on(InvokeCommand).resolves(
+      answer(
+        {
+          errorType: "TypeError",
+          errorMessage: "Cannot read properties of undefined (reading 'count')\n    at increment",
+          trace: ["TypeError: Cannot read properties of undefined (reading 'count')", "    at increment"],
+        },
+        "Unhandled",
+      ),
+    );
+    const run = await runInProcess(["invoke", "counter-1", "--stage", "unit"], {
+      cwd: fixture.root,
+      env: ENV,
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(
+      "error: counter-unit-handler failed on stage unit: TypeError: Cannot read properties of undefined (reading 'count')",
+    );
+    expect(run.stderr).toContain("durable logs --stage unit");
+    expect(run.stderr).not.toContain("Unhandled");
+  });
+
+  test("a FunctionError without an error payload still says what failed and where to look", async () => {
+    lambda.on(InvokeCommand).resolves({ ...answer({}, "Handled"), Payload: undefined });
+    const target = await openStageTarget(project, "unit", ENV);
+    const failure = await target.invoke({ actorId: "counter-1" }).catch((e: unknown) => e);
+    target.close();
+    expect(failure).toMatchObject({
+      message: "counter-unit-handler failed on stage unit: it returned no error details",
+      hint: "see what it logged: durable logs --stage unit",
+    });
   });
 
   test("a bad actor id, an unknown handler or unsafe input is refused before any request is sent", async () => {
@@ -218,5 +253,49 @@ describe("stage target: async invoke and list", () => {
       code: "STAGE_NOT_DEPLOYED",
       hint: expect.stringContaining("durable deploy --stage prod"),
     });
+  });
+});
+
+describe("stage target: unpark", () => {
+  test("runs the unpark in the function (a durable.unpark event) and reports how many waited and ran", async () => {
+    lambda.on(InvokeCommand).resolves(
+      answer({
+        ok: true,
+        actorId: "counter-1",
+        wasParked: true,
+        parkedOn: null,
+        waiting: 3,
+        drained: 3,
+        stillWaiting: 0,
+        parkedAgain: null,
+        version: 7,
+      }),
+    );
+    const target = await openStageTarget(project, "unit", ENV);
+    try {
+      const result = await target.unpark("counter-1", "counter");
+      expect(result).toMatchObject({ waiting: 3, drained: 3, stillWaiting: 0, version: 7 });
+      expect(sentEvent()).toEqual({
+        type: "durable.unpark",
+        actorId: "counter-1",
+        actorType: "counter",
+      } as never);
+    } finally {
+      target.close();
+    }
+  });
+
+  test("a function that predates durable.unpark is reported as such, with the fix", async () => {
+    lambda
+      .on(InvokeCommand)
+      .resolves(answer({ errorType: "TypeError", errorMessage: "unsupported event" }, "Unhandled"));
+    const target = await openStageTarget(project, "unit", ENV);
+    try {
+      const error = await target.unpark("counter-1").catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "FUNCTION_ANSWER_INVALID" });
+      expect(String((error as { hint?: string }).hint)).toContain("durable deploy");
+    } finally {
+      target.close();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { actor } from "../../runtime/core/actor.ts";
 import type { JsonValue } from "../../runtime/core/json.ts";
+import { sweepStranded } from "../../runtime/core/sweeper.ts";
 import type { Environment } from "./backends.ts";
 import { type DeliverOptions, settle, tagsOf } from "./delivery.ts";
 import { sleep } from "./fault-injector.ts";
-import { sweepStranded } from "./runtime-next.ts";
 import type { Worker } from "./worker.ts";
 
 /**

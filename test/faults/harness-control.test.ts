@@ -8,6 +8,8 @@ import type {
   Lease,
   LoadedActor,
   ProcessedMarker,
+  StrandedActor,
+  WaitingPage,
 } from "../../runtime/ports/actor-store.ts";
 import type { Worker } from "./backends.ts";
 import { runCounterWorkload, tallyCounter } from "./counter-workload.ts";
@@ -24,7 +26,7 @@ import { BASE_SEED } from "./seed.ts";
  * checker did not all catch it, the 0s of the summary line would mean nothing.
  */
 class UnfencedStore implements ActorStore {
-  readonly limits = { maxStateBytes: 400 * 1024 };
+  readonly limits = { maxStateBytes: 400 * 1024, maxHeldBytesPerCommit: 2 * 1024 * 1024 };
   #records = new Map<string, ActorRecord>();
   #markers = new Map<string, ProcessedMarker>();
   #epoch = 0;
@@ -56,6 +58,7 @@ class UnfencedStore implements ActorStore {
       timers: commit.timers,
       parked: commit.parked,
       outbox: [],
+      waiting: commit.waiting,
       updatedAt: commit.now,
     });
     for (const marker of commit.markers) this.#markers.set(`${lease.actorId}/${marker.messageId}`, marker);
@@ -66,7 +69,15 @@ class UnfencedStore implements ActorStore {
   async read(actorId: string): Promise<ActorRecord | null> {
     return this.#records.get(actorId) ?? null;
   }
-  async unpark(): Promise<void> {}
+  async renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease> {
+    return { ...lease, expiresAt: now + ttlMs };
+  }
+  async loadWaiting(): Promise<WaitingPage> {
+    return { held: [], complete: true };
+  }
+  async listStranded(): Promise<StrandedActor[]> {
+    return [];
+  }
 }
 
 /** No rules, so no faults: the injector only fills the Worker shape. */

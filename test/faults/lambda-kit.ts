@@ -119,7 +119,7 @@ export async function pollLambda(
   options.onReceived?.(
     Records.map((r) => ({
       id: String((decodeMessage(r.body) ?? { id: r.messageId }).id),
-      receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
+      receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? 1),
     })),
   );
   let lived: Lived<SqsBatchResult>;

@@ -82,7 +82,15 @@ for (const backend of BACKENDS) {
             if (!leaseB) await sleep(LEASE_MS / 4);
           }
           if (!leaseB) throw new Error("B never got the lease after A's expired");
-          const base = { actorType: "zombie", timers: {}, parked: null, outbox: [] };
+          const base = {
+            actorType: "zombie",
+            timers: {},
+            parked: null,
+            outbox: [],
+            waiting: null,
+            hold: [],
+            drained: [],
+          };
           await b.ports.store.commit({
             ...base,
             lease: leaseB,

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
-import { unpark } from "./runtime-next.ts";
 import { freshId, settleQueue } from "./scenario-kit.ts";
 import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
@@ -58,7 +57,7 @@ for (const backend of BACKENDS) {
           const whileParked = (record?.state as { log: string[] } | null)?.log ?? [];
           const dead = (await env.takeDeadLetters()).filter((d) => d.message.actorId === actorId);
           const deadTags = dead.map((d) => (d.message.input as { tag: string }).tag);
-          await unpark(w.fabric, actorId);
+          await w.fabric.unpark(actorId);
           deliveries += await settleQueue(w, { quietMs: 1_200, depth });
           deadTags.push(
             ...(await env.takeDeadLetters())

@@ -3,7 +3,6 @@ import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { duplicatesIn, sameOrder, settle, tagsOf } from "./delivery.ts";
-import { unpark } from "./runtime-next.ts";
 import { freshId } from "./scenario-kit.ts";
 import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
@@ -64,7 +63,7 @@ for (const backend of BACKENDS) {
           const whileParked = await tagsOf(w, actorId);
           const deadWhileParked = await env.takeDeadLetters();
 
-          const unparked = await unpark(w.fabric, actorId);
+          const unparked = await w.fabric.unpark(actorId);
           deliveries += (await settle(env, w, [picky])).delivered;
           const log = await tagsOf(w, actorId);
           const dead = [...deadWhileParked, ...(await env.takeDeadLetters())]

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { actor } from "../../runtime/core/actor.ts";
+import type { UnparkResult } from "../../runtime/core/fabric.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { settle } from "./delivery.ts";
 import { sleep } from "./fault-injector.ts";
-import { type UnparkResult, unpark } from "./runtime-next.ts";
 import { deferred, freshId } from "./scenario-kit.ts";
 import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
@@ -91,7 +91,7 @@ for (const backend of BACKENDS) {
           await stalled.promise;
           let result: UnparkResult | undefined;
           try {
-            result = await unpark(operator.fabric, actorId);
+            result = await operator.fabric.unpark(actorId);
           } finally {
             unparked.resolve();
           }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { Match } from "aws-cdk-lib/assertions";
 import { buildFabricApp, synthFabricApp } from "../../infra/app.ts";
 import { FabricConfigError, MissingBundleError } from "../../infra/errors.ts";
 import { fabricFixture, synthTemplate } from "./fixtures.ts";
@@ -61,6 +62,22 @@ describe("buildFabricApp", () => {
         ]);
       }
     }
+  });
+
+  test("X-Ray tracing is off unless asked for; with tracing the function is Active and may write traces", () => {
+    using fixture = fabricFixture();
+    const { template: plain } = synthTemplate(fixture, { stage: "prod" });
+    plain.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "MyApp-prod-handler",
+      TracingConfig: Match.absent(),
+    });
+    using traced = fabricFixture();
+    const { template } = synthTemplate(traced, { stage: "prod", tracing: true });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "MyApp-prod-handler",
+      TracingConfig: { Mode: "Active" },
+    });
+    expect(JSON.stringify(template.findResources("AWS::IAM::Policy"))).toContain("xray:PutTraceSegments");
   });
 
   test("the stack is environment-agnostic unless an account and region are given, so synth needs no credentials", () => {

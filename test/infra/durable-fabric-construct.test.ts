@@ -62,7 +62,8 @@ describe("DurableFabric in a user's own stack", () => {
     t.hasResourceProperties("AWS::Events::Rule", {
       Targets: [Match.objectLike({ Id: "Target0" }), Match.objectLike({ Id: "Target1" })],
     });
-    t.resourceCountIs("AWS::CloudWatch::Alarm", 4);
+    // Depth and age of three DLQs, parked actors, and one error alarm per function.
+    t.resourceCountIs("AWS::CloudWatch::Alarm", 9);
     const names = t.toJSON().Outputs[FABRIC_OUTPUTS.functionNames].Value;
     expect(JSON.stringify(names)).toContain('"Fn::Join":[",",');
   });
@@ -82,7 +83,7 @@ describe("DurableFabric in a user's own stack", () => {
       alarmActions: [new cloudwatchActions.SnsAction(topic)],
     });
     const alarms = Object.values(Template.fromStack(stack).findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { DEFAULTS, TABLES } from "../../runtime/adapters/aws/config.ts";
+import { LIMITS } from "../../runtime/core/limits.ts";
 import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
 
 let fixture: FabricFixture;
@@ -24,6 +25,8 @@ describe("tables", () => {
       AttributeDefinitions: [
         { AttributeName: TABLES.state.partitionKey, AttributeType: "S" },
         { AttributeName: TABLES.state.sortKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.strandedIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.strandedIndex.sortKey, AttributeType: "N" },
       ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {
@@ -40,6 +43,23 @@ describe("tables", () => {
     });
   });
 
+  test("State has the sparse stranded index the sweeper queries: shard + time, keys and actor type only", () => {
+    const { strandedIndex } = TABLES.state;
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "MyApp-dev-State",
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: strandedIndex.name,
+          KeySchema: [
+            { AttributeName: strandedIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: strandedIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
+        },
+      ],
+    });
+  });
+
   test("every table is on-demand (PAY_PER_REQUEST) with no provisioned throughput", () => {
     for (const table of Object.values(template.findResources("AWS::DynamoDB::Table"))) {
       expect(table.Properties.BillingMode).toBe("PAY_PER_REQUEST");
@@ -47,8 +67,24 @@ describe("tables", () => {
     }
   });
 
-  test("point-in-time recovery is on for State", () => {
-    template.hasResourceProperties("AWS::DynamoDB::Table", {
+  test("a kept stage's tables all have point-in-time recovery and deletion protection", () => {
+    using prod = fabricFixture();
+    const { template: kept } = synthTemplate(prod, { stage: "prod" });
+    const tables = Object.values(kept.findResources("AWS::DynamoDB::Table"));
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+
+  test("a dev stage's tables can be deleted with it; State still has point-in-time recovery", () => {
+    using dev = fabricFixture();
+    const { template: disposable } = synthTemplate(dev, { devStage: true });
+    for (const table of Object.values(disposable.findResources("AWS::DynamoDB::Table"))) {
+      expect(table.Properties.DeletionProtectionEnabled).toBeUndefined();
+    }
+    disposable.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "MyApp-dev-State",
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
@@ -82,7 +118,7 @@ describe("queues", () => {
     });
   });
 
-  test("the actor queue redrives to a FIFO DLQ after DEFAULTS.maxReceives receives", () => {
+  test("the actor queue redrives to a FIFO DLQ only maxReceives + the runtime's slack later (the runtime parks first)", () => {
     const dlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" });
     template.hasResourceProperties("AWS::SQS::Queue", {
       QueueName: "MyApp-dev-actors-dlq.fifo",
@@ -90,7 +126,10 @@ describe("queues", () => {
     });
     template.hasResourceProperties("AWS::SQS::Queue", {
       QueueName: "MyApp-dev-actors.fifo",
-      RedrivePolicy: { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: DEFAULTS.maxReceives },
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(dlq),
+        maxReceiveCount: DEFAULTS.maxReceives + LIMITS.redriveSlackReceives,
+      },
     });
   });
 
@@ -117,10 +156,30 @@ describe("queues", () => {
 
   test("every queue has server-side encryption and 14-day retention to match marker TTL", () => {
     const queues = Object.values(template.findResources("AWS::SQS::Queue"));
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5);
     for (const queue of queues) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.MessageRetentionPeriod).toBe(DEFAULTS.markerTtlDays * 86_400);
+    }
+  });
+
+  test("every queue refuses requests without TLS (a Deny on aws:SecureTransport false)", () => {
+    const queues = Object.keys(template.findResources("AWS::SQS::Queue"));
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy"));
+    for (const queue of queues) {
+      const policy = policies.find((p) => JSON.stringify(p.Properties.Queues).includes(`"${queue}"`));
+      const document = policy?.Properties.PolicyDocument as
+        | { Statement: Record<string, unknown>[] }
+        | undefined;
+      const statements = document?.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: "Deny",
+          Action: "sqs:*",
+          Principal: { AWS: "*" },
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      );
     }
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Template } from "aws-cdk-lib/assertions";
+import { TABLES } from "../../runtime/adapters/aws/config.ts";
 import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
 
 interface Statement {
@@ -142,17 +143,50 @@ describe("least privilege", () => {
     expect(JSON.stringify(statement.Resource)).toContain(":event-bus/MyApp-dev-signals");
   });
 
-  test("the function role has no statements beyond the seven the fabric needs", () => {
+  test("the function may only send to the signal DLQ, which is its dead-letter target for failed signal invokes", () => {
+    const statement = functionStatements().get("DeadLetterSignals") as Statement;
+    const dlq = logicalId(template, "AWS::SQS::Queue", { QueueName: "MyApp-dev-signals-dlq" });
+    expect(actionsOf(statement)).toEqual(["sqs:SendMessage"]);
+    expect(statement.Resource).toEqual(arnOf(dlq));
+  });
+
+  test("the sweeper may query only the State table's stranded index, no other index and no Scan", () => {
+    const statement = functionStatements().get("StrandedIndex") as Statement;
+    expect(actionsOf(statement)).toEqual(["dynamodb:Query"]);
+    expect(JSON.stringify(statement.Resource)).toContain(`/index/${TABLES.state.strandedIndex.name}`);
+  });
+
+  test("the function role has no statements beyond the nine the fabric needs", () => {
     expect([...functionStatements().keys()].sort()).toEqual(
       [
         "ActorLeases",
         "ActorQueues",
         "ActorStateAndSteps",
         "DeadLetterActors",
+        "DeadLetterSignals",
         "FarTimers",
         "PassSchedulerRole",
         "PublishSignals",
+        "StrandedIndex",
       ].sort(),
+    );
+  });
+
+  test("the function role has no managed policy: its logs policy is inline and covers only its own log group's streams", () => {
+    const roles = Object.values(template.findResources("AWS::IAM::Role"));
+    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const fnRole = roles.find((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes("lambda."),
+    );
+    const inline = (fnRole?.Properties.Policies ?? []) as {
+      PolicyName: string;
+      PolicyDocument: { Statement: Statement[] };
+    }[];
+    const logs = inline.find((p) => p.PolicyName === "Logs")?.PolicyDocument.Statement;
+    expect(logs).toHaveLength(1);
+    expect(actionsOf(logs?.[0] as Statement).sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
+    expect(JSON.stringify(logs?.[0]?.Resource)).toContain(
+      ":log-group:/aws/lambda/MyApp-dev-handler:log-stream:*",
     );
   });
 });

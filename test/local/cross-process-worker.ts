@@ -39,6 +39,9 @@ while (committed.length < cycles) {
       parked: null,
       outbox: [],
       markers: [{ messageId: `${owner}-${committed.length}`, version }],
+      waiting: null,
+      hold: [],
+      drained: [],
       release: true,
       now: clock.now(),
     });

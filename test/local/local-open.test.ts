@@ -37,6 +37,9 @@ describe("opening the local fabric", () => {
         parked: null,
         outbox: [],
         markers: [],
+        waiting: null,
+        hold: [],
+        drained: [],
         release: true,
         now,
       });

@@ -36,20 +36,23 @@ async function park(actorId: string): Promise<void> {
     parked: { messageId: "poison", handler: "step", at: now, error },
     outbox: [],
     markers: [],
+    waiting: null,
+    hold: [],
+    drained: [],
     release: true,
     now,
   });
 }
 
 describe("local message queue", () => {
-  test("holds a parked actor's messages until it is unparked, while other actors flow", async () => {
+  test("delivers a parked actor's messages like SQS does (its turn holds them), each with its sequence", async () => {
     await park("parked-1");
-    await ports.queue.send([message("parked-1", 1), message("free-1", 1)]);
-    const during = await ports.queue.receive({ maxMessages: 10, visibilityTimeoutMs: 30_000 });
-    expect(during.map((d) => d.message.id)).toEqual(["free-1-1"]);
-    await ports.store.unpark("parked-1");
-    const after = await ports.queue.receive({ maxMessages: 10, visibilityTimeoutMs: 30_000 });
-    expect(after.map((d) => d.message.id)).toEqual(["parked-1-1"]);
+    await ports.queue.send([message("parked-1", 1), message("free-1", 1), message("parked-1", 2)]);
+    const batch = await ports.queue.receive({ maxMessages: 10, visibilityTimeoutMs: 30_000 });
+    expect(batch.map((d) => d.message.id)).toEqual(["parked-1-1", "free-1-1", "parked-1-2"]);
+    const sequences = batch.map((d) => d.message.sequence ?? "");
+    expect(sequences.every((s) => /^\d{40}$/.test(s))).toBe(true);
+    expect([...sequences].sort()).toEqual(sequences);
   });
 
   test("delivers several messages of one actor in one batch, in order", async () => {
@@ -88,12 +91,12 @@ describe("local message queue", () => {
   });
 
   test("stats counts queued, in-flight and dead-lettered messages", async () => {
-    const queue = openLocalPorts({ path: ":memory:", clock, maxReceives: 1 }).queue;
+    const queue = openLocalPorts({ path: ":memory:", clock, maxReceives: 1, redriveSlackReceives: 0 }).queue;
     await queue.send([message("a", 1), message("b", 1), message("c", 1)]);
     const [a] = await queue.receive({ maxMessages: 1, visibilityTimeoutMs: 1000 });
     await queue.retry(a ? [a] : [], 0);
     await queue.receive({ maxMessages: 1, visibilityTimeoutMs: 1000 });
     expect(await queue.stats()).toEqual({ queued: 1, inFlight: 1, deadLetters: 1 });
-    expect((await queue.deadLetters())[0]?.reason).toContain("maxReceives 1");
+    expect((await queue.deadLetters())[0]?.reason).toContain("redrive");
   });
 });

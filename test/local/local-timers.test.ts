@@ -35,7 +35,11 @@ describe("local timers", () => {
     expect(await ports.timers.fireDueTimers(due.at + 5000)).toEqual([]);
     const [delivery, ...rest] = await ports.queue.receive({ maxMessages: 10, visibilityTimeoutMs: 1000 });
     expect(rest).toEqual([]);
-    expect(delivery?.message).toEqual({ ...timerMessage(due), receiveCount: 1 });
+    expect(delivery?.message).toEqual({
+      ...timerMessage(due),
+      receiveCount: 1,
+      sequence: expect.any(String),
+    });
   });
 
   test("nextDueAt and pending show the soonest timer first; none when empty", async () => {

@@ -49,7 +49,10 @@ export function sharedTables(): Promise<FabricTables> {
 /** Fresh queues (empty, with their own DLQs) for a case that looks at everything a queue holds. */
 export async function freshQueues(
   name: string,
-  options: Pick<FabricResourcesOptions, "maxReceives" | "visibilityTimeoutSeconds" | "delayQueue"> = {},
+  options: Pick<
+    FabricResourcesOptions,
+    "maxReceives" | "visibilityTimeoutSeconds" | "delayQueue" | "redriveSlackReceives"
+  > = {},
 ): Promise<FabricQueues> {
   const { sqs } = await emulatorClients();
   return createFabricQueues(sqs, uniquePrefix(name), options);

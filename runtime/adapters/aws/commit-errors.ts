@@ -1,5 +1,10 @@
 import type { CancellationReason } from "@aws-sdk/client-dynamodb";
-import { LeaseLostError, StateTooLargeError, VersionConflictError } from "../../core/errors.ts";
+import {
+  LeaseLostError,
+  StateTooLargeError,
+  StoreBusyError,
+  VersionConflictError,
+} from "../../core/errors.ts";
 import type { TurnCommit } from "../../ports/actor-store.ts";
 import { isErrorNamed, storeError } from "./errors.ts";
 import { readNumber, readString } from "./json-attributes.ts";
@@ -43,13 +48,18 @@ export function commitError(error: unknown, commit: TurnCommit): unknown {
         },
       );
     }
-    // Another transaction touched one of the items at the same moment: nothing was written, retry.
-    if (reasons.some((r) => r.Code === "TransactionConflict")) {
-      return new VersionConflictError(
-        `a concurrent write to ${actorId} cancelled the commit; nothing was written`,
+    // Another transaction touched one of the items at the same moment, or DynamoDB throttled one
+    // of them: nothing was written, and the turn is retried after a short backoff.
+    const busy = reasons.find((r) =>
+      ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"].includes(r.Code ?? ""),
+    );
+    if (busy) {
+      return new StoreBusyError(
+        `the commit of ${actorId} was cancelled (${busy.Code}); nothing was written`,
         {
           hint: "the turn is retried",
-          details: { actorId, reason: "TransactionConflict" },
+          cause: error,
+          details: { actorId, reason: busy.Code },
         },
       );
     }
@@ -60,12 +70,6 @@ export function commitError(error: unknown, commit: TurnCommit): unknown {
           cause: error,
           details: { actorId },
         },
-      );
-    }
-    if (reasons.some((r) => r.Code === "ThrottlingError" || r.Code === "ProvisionedThroughputExceeded")) {
-      return storeError(
-        Object.assign(new Error("commit throttled"), { name: "ThrottlingException", cause: error }),
-        "commit",
       );
     }
   }

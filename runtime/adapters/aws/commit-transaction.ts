@@ -1,10 +1,14 @@
 import { createHash } from "node:crypto";
 import type { TransactWriteItem, TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import { StateTooLargeError } from "../../core/errors.ts";
 import type { TurnCommit } from "../../ports/actor-store.ts";
 import { COMMIT_ITEM } from "./commit-errors.ts";
 import { TABLES } from "./config.ts";
 import { num, str } from "./json-attributes.ts";
 import type { EncodedCommit } from "./state-items.ts";
+
+/** TransactWriteItems takes at most this many items. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 /** `owner` is a DynamoDB reserved word; every lease attribute goes through a name placeholder. */
 export const LEASE_NAMES = { "#owner": "owner", "#epoch": "epoch", "#expiresAt": "expiresAt" };
@@ -17,7 +21,8 @@ export interface CommitTables {
 /**
  * The one TransactWriteItems of a turn, in the order commitError reads the cancellation reasons:
  * the state item (conditional on the loaded version), the lease (conditional on owner, epoch and
- * expiry; released in the same write when asked), then one marker per processed message.
+ * expiry; released in the same write when asked), then one marker per processed message, then the
+ * messages the turn holds and the held messages it drained.
  */
 export function commitTransaction(
   commit: TurnCommit,
@@ -70,6 +75,15 @@ export function commitTransaction(
         ExpressionAttributeNames: { "#sk": TABLES.state.sortKey },
       },
     });
+  }
+  // Held messages are keyed by their delivery position: writing one again (a redelivery) is harmless.
+  for (const Item of encoded.held) items.push({ Put: { TableName: tables.stateTable, Item } });
+  for (const Key of encoded.drained) items.push({ Delete: { TableName: tables.stateTable, Key } });
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new StateTooLargeError(
+      `turn on ${lease.actorId} writes ${items.length} items, over DynamoDB's ${MAX_TRANSACTION_ITEMS} per transaction`,
+      { hint: "process fewer messages per turn", details: { actorId: lease.actorId, items: items.length } },
+    );
   }
   return {
     TransactItems: items,

@@ -1,3 +1,5 @@
+import { LIMITS } from "../../core/limits.ts";
+
 /**
  * Names shared by the aws adapter and the DurableFabric construct: the construct injects these
  * environment variables and creates the tables with these keys, the adapter reads them.
@@ -19,14 +21,29 @@ export const ENV = {
   prefix: "DURABLE_PREFIX",
   /** The actor queue's FIFO DLQ, read by `deadLetters` (found through the redrive policy when unset). */
   queueDlqUrl: "DURABLE_QUEUE_DLQ_URL",
+  /** Standard DLQ of signals EventBridge could not deliver or the function failed on. */
+  signalDlqUrl: "DURABLE_SIGNAL_DLQ_URL",
 } as const;
 
 export type FabricEnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Key schema of the three tables. All keys are strings. */
 export const TABLES = {
-  /** Actor state items (sk = "state") and processed-message markers (sk = "msg#<id>"). */
-  state: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "ttl" },
+  /**
+   * Actor state items (sk = "state"), processed-message markers (sk = "msg#<id>") and messages held
+   * for a parked actor (sk = "wait#<padded sequence>", in delivery order).
+   */
+  state: {
+    partitionKey: "pk",
+    sortKey: "sk",
+    ttlAttribute: "ttl",
+    /**
+     * A sparse index of the state items whose committed work is unfinished (an outbox not yet
+     * relayed, or waiting messages of an unparked actor): the sweeper queries it instead of scanning.
+     * Sharded so that no one partition takes every commit's index write.
+     */
+    strandedIndex: { name: "stranded", partitionKey: "strandedShard", sortKey: "strandedSince", shards: 16 },
+  },
   /** One lease record per actor, never deleted so its epoch stays monotonic. */
   locks: { partitionKey: "pk" },
   /** Workflow step records (pk = actor id, sk = "<run id>#<step key>"). */
@@ -42,7 +59,17 @@ export const DEFAULTS = {
   functionTimeoutSeconds: 30,
   /** Timers further out than this use EventBridge Scheduler; nearer ones the delay queue. */
   delayQueueMaxSeconds: 900,
+  /** Stranded outboxes older than this are relayed by the sweeper (it runs every minute). */
+  sweepOlderThanMs: 30_000,
 } as const;
+
+/**
+ * The actor queue's redrive policy: SQS moves a message to the DLQ by itself only this long after
+ * the fabric's last permitted delivery, as a backstop (see LIMITS.redriveSlackReceives).
+ */
+export function redriveMaxReceiveCount(maxReceives: number): number {
+  return maxReceives + LIMITS.redriveSlackReceives;
+}
 
 /** The message attribute names the fabric puts on SQS messages. */
 export const SQS_ATTRIBUTES = {

@@ -1,11 +1,12 @@
 import {
   type DynamoDBClient,
   GetItemCommand,
+  QueryCommand,
   TransactGetItemsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { LeaseHeldError, StoreUnavailableError } from "../../core/errors.ts";
+import { LeaseHeldError, LeaseLostError, StoreUnavailableError } from "../../core/errors.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
   ActorRecord,
@@ -14,12 +15,14 @@ import type {
   Lease,
   LoadedActor,
   ProcessedMarker,
+  StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "../../ports/actor-store.ts";
 import { commitError } from "./commit-errors.ts";
 import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
-import { isErrorNamed, storeError } from "./errors.ts";
+import { isErrorNamed, retryConflicts, storeError } from "./errors.ts";
 import {
   DEFAULT_COMPRESS_ABOVE_BYTES,
   gzName,
@@ -29,7 +32,17 @@ import {
   readString,
   str,
 } from "./json-attributes.ts";
-import { decodeMarker, decodeRecord, encodeCommit, markerKey, STATE_ATTRS, stateKey } from "./state-items.ts";
+import {
+  decodeHeld,
+  decodeMarker,
+  decodeRecord,
+  encodeCommit,
+  markerKey,
+  STATE_ATTRS,
+  STATE_FLAGS,
+  stateKey,
+  WAIT_PREFIX,
+} from "./state-items.ts";
 
 export interface DynamoActorStoreOptions {
   client: DynamoDBClient;
@@ -65,7 +78,10 @@ export class DynamoActorStore implements ActorStore {
     this.client = options.client;
     this.stateTable = options.stateTable;
     this.locksTable = options.locksTable;
-    this.limits = { maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes };
+    this.limits = {
+      maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
+      maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
+    };
     this.compressAboveBytes = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
     this.markerTtlMs = Math.max(options.markerTtlMs ?? 0, DEFAULTS.markerTtlDays * DAY_MS);
   }
@@ -97,6 +113,14 @@ export class DynamoActorStore implements ActorStore {
       if (epoch === undefined) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
       return { actorId, owner, epoch, expiresAt };
     } catch (error) {
+      // A commit of the holder is in flight on the lease item (DynamoDB refuses single-item writes
+      // to an item a transaction holds): the lease is busy, so the core's lease wait retries it.
+      if (isErrorNamed(error, "TransactionConflictException")) {
+        throw new LeaseHeldError(`actor ${actorId} is busy: a commit holds its lease record`, {
+          hint: "wait for the turn to finish",
+          details: { actorId, holder: null, expiresAt: now + 5 },
+        });
+      }
       if (isErrorNamed(error, "ConditionalCheckFailedException")) {
         const held = (error as { Item?: Item }).Item;
         const heldUntil = readNumber(held, "expiresAt") ?? now;
@@ -106,6 +130,37 @@ export class DynamoActorStore implements ActorStore {
         });
       }
       throw storeError(error, `lease on ${actorId}`);
+    }
+  }
+
+  async renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease> {
+    const expiresAt = now + ttlMs;
+    try {
+      await retryConflicts(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.locksTable,
+            Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
+            UpdateExpression: "SET #expiresAt = :expiresAt",
+            ConditionExpression: "#owner = :owner AND #epoch = :epoch",
+            ExpressionAttributeNames: LEASE_NAMES,
+            ExpressionAttributeValues: {
+              ":owner": str(lease.owner),
+              ":epoch": num(lease.epoch),
+              ":expiresAt": num(expiresAt),
+            },
+          }),
+        ),
+      );
+      return { ...lease, expiresAt };
+    } catch (error) {
+      if (isErrorNamed(error, "ConditionalCheckFailedException")) {
+        throw new LeaseLostError(`the lease on ${lease.actorId} was taken over by a newer turn`, {
+          hint: "the turn is retried with a fresh lease",
+          details: { actorId: lease.actorId, epoch: lease.epoch },
+        });
+      }
+      throw storeError(error, `renewal of the lease on ${lease.actorId}`);
     }
   }
 
@@ -126,6 +181,29 @@ export class DynamoActorStore implements ActorStore {
       }
     }
     return { record: await decodeRecord(actorId, reads[0]?.state), processed };
+  }
+
+  /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
+  async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
+    try {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.stateTable,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+          ExpressionAttributeNames: { "#pk": TABLES.state.partitionKey, "#sk": TABLES.state.sortKey },
+          ExpressionAttributeValues: { ":pk": str(actorId), ":prefix": str(WAIT_PREFIX) },
+          ConsistentRead: true,
+          // A message split into parts takes several items; the parts of a message cut off here are left for the next turn.
+          Limit: Math.max(1, limit),
+        }),
+      );
+      const items = result.Items ?? [];
+      const held = await decodeHeld(items);
+      const heldItems = held.reduce((n, h) => n + (h.parts ?? 1), 0);
+      return { held, complete: result.LastEvaluatedKey === undefined && heldItems === items.length };
+    } catch (error) {
+      throw storeError(error, `reading the waiting messages of ${actorId}`);
+    }
   }
 
   async commit(commit: TurnCommit): Promise<void> {
@@ -163,18 +241,43 @@ export class DynamoActorStore implements ActorStore {
     );
   }
 
+  /**
+   * Drops the outbox and, unless waiting messages still need the sweeper, the stranded-index
+   * entry: one conditional update, and a second only for an unparked actor with waiting messages.
+   */
   async clearOutbox(actorId: string, version: number): Promise<void> {
+    const { strandedIndex } = TABLES.state;
+    const names = {
+      "#outbox": STATE_ATTRS.outbox,
+      "#outboxGz": gzName(STATE_ATTRS.outbox),
+      "#version": "version",
+    };
+    const done = await this.conditionalUpdate(
+      {
+        TableName: this.stateTable,
+        Key: stateKey(actorId),
+        UpdateExpression: "REMOVE #outbox, #outboxGz, #shard, #since",
+        ConditionExpression:
+          "#version = :version AND (attribute_not_exists(#waitingCount) OR #waitingCount = :zero OR attribute_exists(#isParked))",
+        ExpressionAttributeNames: {
+          ...names,
+          "#shard": strandedIndex.partitionKey,
+          "#since": strandedIndex.sortKey,
+          "#waitingCount": STATE_FLAGS.waitingCount,
+          "#isParked": STATE_FLAGS.isParked,
+        },
+        ExpressionAttributeValues: { ":version": num(version), ":zero": num(0) },
+      },
+      `clearing the outbox of ${actorId}`,
+    );
+    if (done) return;
     await this.conditionalUpdate(
       {
         TableName: this.stateTable,
         Key: stateKey(actorId),
         UpdateExpression: "REMOVE #outbox, #outboxGz",
         ConditionExpression: "#version = :version",
-        ExpressionAttributeNames: {
-          "#outbox": STATE_ATTRS.outbox,
-          "#outboxGz": gzName(STATE_ATTRS.outbox),
-          "#version": "version",
-        },
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ":version": num(version) },
       },
       `clearing the outbox of ${actorId}`,
@@ -192,32 +295,53 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  async unpark(actorId: string): Promise<void> {
-    await this.conditionalUpdate(
-      {
-        TableName: this.stateTable,
-        Key: stateKey(actorId),
-        UpdateExpression: "REMOVE #parked, #parkedGz",
-        ConditionExpression: "attribute_exists(#version)",
-        ExpressionAttributeNames: {
-          "#parked": STATE_ATTRS.parked,
-          "#parkedGz": gzName(STATE_ATTRS.parked),
-          "#version": "version",
-        },
-      },
-      `unparking ${actorId}`,
-    );
+  /** Each shard of the sparse stranded index, queried in parallel (eventually consistent: a sweep is a second chance). */
+  async listStranded(before: number, limit: number): Promise<StrandedActor[]> {
+    const { strandedIndex } = TABLES.state;
+    const shards = Array.from({ length: strandedIndex.shards }, (_, i) => `s${i.toString(16)}`);
+    try {
+      const pages = await Promise.all(
+        shards.map((shard) =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.stateTable,
+              IndexName: strandedIndex.name,
+              KeyConditionExpression: "#shard = :shard AND #since <= :before",
+              ExpressionAttributeNames: {
+                "#shard": strandedIndex.partitionKey,
+                "#since": strandedIndex.sortKey,
+              },
+              ExpressionAttributeValues: { ":shard": str(shard), ":before": num(before) },
+              Limit: Math.max(1, limit),
+            }),
+          ),
+        ),
+      );
+      const found: StrandedActor[] = [];
+      for (const item of pages.flatMap((page) => page.Items ?? [])) {
+        const actorId = readString(item, TABLES.state.partitionKey);
+        const actorType = readString(item, "actorType");
+        if (actorId && actorType) found.push({ actorId, actorType });
+      }
+      return found.slice(0, limit);
+    } catch (error) {
+      throw storeError(error, "listing stranded actors");
+    }
   }
 
-  /** An update whose failed condition means "nothing to do" (taken over, moved on, never written). */
+  /**
+   * An update whose failed condition means "nothing to do" (taken over, moved on, never written);
+   * returns whether it applied. A concurrent transaction on the item is waited out briefly.
+   */
   private async conditionalUpdate(
     input: ConstructorParameters<typeof UpdateItemCommand>[0],
     what: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
-      await this.client.send(new UpdateItemCommand(input));
+      await retryConflicts(() => this.client.send(new UpdateItemCommand(input)));
+      return true;
     } catch (error) {
-      if (isErrorNamed(error, "ConditionalCheckFailedException")) return;
+      if (isErrorNamed(error, "ConditionalCheckFailedException")) return false;
       throw storeError(error, what);
     }
   }

@@ -1,4 +1,4 @@
-import { DurableError, RelayFailedError, StoreUnavailableError } from "../../core/errors.ts";
+import { DurableError, RelayFailedError, StoreBusyError, StoreUnavailableError } from "../../core/errors.ts";
 
 /** What the SDK puts on a service error; network errors carry only `name`/`code`. */
 interface SdkErrorShape {
@@ -64,14 +64,45 @@ export function isTransient(error: unknown): boolean {
   return error instanceof Error && /socket hang up|fetch failed|ECONNREFUSED|ECONNRESET/i.test(error.message);
 }
 
-/** Storage calls: transient failures become StoreUnavailableError; anything else (a bug, a missing table) passes through. */
+/**
+ * Storage calls: a transaction conflict that outlasted its retries becomes StoreBusyError (nothing
+ * was written); other transient failures StoreUnavailableError (whether a write happened is not
+ * known); anything else (a bug, a missing table) passes through.
+ */
 export function storeError(error: unknown, what: string): unknown {
   if (error instanceof DurableError) return error;
+  if (isErrorNamed(error, "TransactionConflictException")) {
+    return new StoreBusyError(`${what} kept meeting a concurrent transaction: ${describe(error)}`, {
+      hint: "nothing was written; the turn is retried",
+      cause: error,
+    });
+  }
   if (!isTransient(error)) return error;
   return new StoreUnavailableError(`${what} failed: ${describe(error)}`, {
-    hint: "DynamoDB is throttling or unreachable; the operation is safe to retry",
+    hint: "DynamoDB is throttling or unreachable, and whether the write happened is unknown: retry with the same message id (it is applied once); a call without an id could be applied twice",
     cause: error,
   });
+}
+
+/** Attempts and longest backoff for a single-item write that meets a transaction on its item. */
+const CONFLICT_ATTEMPTS = 6;
+
+/**
+ * Runs a single-item write again when DynamoDB refuses it with TransactionConflictException (a
+ * transaction on the same item is in flight; HTTP 400, which the SDK does not retry), with jittered
+ * exponential backoff: about 5, 10, 20, 40, 80 ms, well within a lease wait.
+ */
+export async function retryConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isErrorNamed(error, "TransactionConflictException") || attempt >= CONFLICT_ATTEMPTS) throw error;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.round(5 * 2 ** (attempt - 1) * (0.5 + Math.random()))),
+      );
+    }
+  }
 }
 
 /** Relay calls (queue, scheduler, bus): every failure leaves the outbox in place, to be relayed again. */

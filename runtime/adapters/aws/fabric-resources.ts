@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
@@ -13,7 +14,7 @@ import {
   GetQueueAttributesCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DEFAULTS, TABLES } from "./config.ts";
+import { DEFAULTS, redriveMaxReceiveCount, TABLES } from "./config.ts";
 import type { AwsFabricSettings } from "./settings.ts";
 
 export interface FabricResourcesOptions {
@@ -26,6 +27,8 @@ export interface FabricResourcesOptions {
   visibilityTimeoutSeconds?: number;
   /** Create the standard delay queue for timers under 15 minutes (default true). */
   delayQueue?: boolean;
+  /** Deliveries past maxReceives before the queue's own redrive acts (default LIMITS.redriveSlackReceives). */
+  redriveSlackReceives?: number;
 }
 
 export interface FabricTables {
@@ -95,7 +98,14 @@ export async function createFabricTables(dynamodb: DynamoDBClient, prefix: strin
   };
   const { state, workflows, locks } = TABLES;
   await Promise.all([
-    createTable(dynamodb, names.stateTable, state.partitionKey, state.sortKey, state.ttlAttribute),
+    createTable(dynamodb, names.stateTable, state.partitionKey, state.sortKey, state.ttlAttribute, {
+      IndexName: state.strandedIndex.name,
+      KeySchema: [
+        { AttributeName: state.strandedIndex.partitionKey, KeyType: "HASH" },
+        { AttributeName: state.strandedIndex.sortKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
+    }),
     createTable(dynamodb, names.locksTable, locks.partitionKey),
     createTable(
       dynamodb,
@@ -124,7 +134,10 @@ export async function createFabricTables(dynamodb: DynamoDBClient, prefix: strin
 export async function createFabricQueues(
   sqs: SQSClient,
   prefix: string,
-  options: Pick<FabricResourcesOptions, "maxReceives" | "visibilityTimeoutSeconds" | "delayQueue"> = {},
+  options: Pick<
+    FabricResourcesOptions,
+    "maxReceives" | "visibilityTimeoutSeconds" | "delayQueue" | "redriveSlackReceives"
+  > = {},
 ): Promise<FabricQueues> {
   const maxReceives = options.maxReceives ?? DEFAULTS.maxReceives;
   const visibility = String(options.visibilityTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds * 6);
@@ -139,7 +152,13 @@ export async function createFabricQueues(
       DeduplicationScope: "messageGroup",
       FifoThroughputLimit: "perMessageGroupId",
       VisibilityTimeout: visibility,
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: maxReceives }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount:
+          options.redriveSlackReceives === undefined
+            ? redriveMaxReceiveCount(maxReceives)
+            : maxReceives + options.redriveSlackReceives,
+      }),
     }),
     options.delayQueue === false
       ? undefined
@@ -172,6 +191,7 @@ async function createTable(
   partitionKey: string,
   sortKey?: string,
   ttlAttribute?: string,
+  index?: GlobalSecondaryIndex,
 ): Promise<void> {
   const KeySchema: KeySchemaElement[] = [{ AttributeName: partitionKey, KeyType: "HASH" }];
   const AttributeDefinitions: AttributeDefinition[] = [{ AttributeName: partitionKey, AttributeType: "S" }];
@@ -179,8 +199,22 @@ async function createTable(
     KeySchema.push({ AttributeName: sortKey, KeyType: "RANGE" });
     AttributeDefinitions.push({ AttributeName: sortKey, AttributeType: "S" });
   }
+  if (index) {
+    // The stranded index: a string shard and a number (epoch ms) sort key, as config.ts names them.
+    const [hash, range] = index.KeySchema ?? [];
+    if (hash?.AttributeName)
+      AttributeDefinitions.push({ AttributeName: hash.AttributeName, AttributeType: "S" });
+    if (range?.AttributeName)
+      AttributeDefinitions.push({ AttributeName: range.AttributeName, AttributeType: "N" });
+  }
   await client.send(
-    new CreateTableCommand({ TableName, KeySchema, AttributeDefinitions, BillingMode: "PAY_PER_REQUEST" }),
+    new CreateTableCommand({
+      TableName,
+      KeySchema,
+      AttributeDefinitions,
+      BillingMode: "PAY_PER_REQUEST",
+      ...(index ? { GlobalSecondaryIndexes: [index] } : {}),
+    }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });
   if (ttlAttribute) {

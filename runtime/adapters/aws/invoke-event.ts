@@ -1,4 +1,5 @@
 import type { SerializedError } from "../../core/errors.ts";
+import type { UnparkResult } from "../../core/fabric.ts";
 import type { JsonValue } from "../../core/json.ts";
 
 /**
@@ -32,5 +33,35 @@ export type DurableInvokeResult =
 export function isDurableInvokeEvent(event: unknown): event is DurableInvokeEvent {
   return (
     typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.invoke"
+  );
+}
+
+/**
+ * `durable state unpark --stage`: clear an actor's park through a fenced turn and run the messages
+ * that waited behind it, in order, in the function (which has the handlers and their permissions).
+ */
+export interface DurableUnparkEvent {
+  type: "durable.unpark";
+  actorId: string;
+  actorType?: string;
+}
+
+/** What the function returns for a DurableUnparkEvent. */
+export type DurableUnparkResult = ({ ok: true } & UnparkResult) | { ok: false; error: SerializedError };
+
+/** The schedule rule's event: relay stranded outboxes and drain waiting lists (see core/sweeper.ts). */
+export interface DurableSweepEvent {
+  type: "durable.sweep";
+}
+
+export function isDurableUnparkEvent(event: unknown): event is DurableUnparkEvent {
+  return (
+    typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.unpark"
+  );
+}
+
+export function isDurableSweepEvent(event: unknown): event is DurableSweepEvent {
+  return (
+    typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.sweep"
   );
 }

@@ -20,9 +20,12 @@ export interface SqsRecordLike {
   messageId: string;
   receiptHandle: string;
   body: string;
-  attributes: {
+  /** Always present from a real event source mapping; a hand-made event may leave it out. */
+  attributes?: {
     ApproximateReceiveCount?: string | undefined;
     MessageGroupId?: string | undefined;
+    /** FIFO queues: the message's place in its group. */
+    SequenceNumber?: string | undefined;
   };
   eventSource: string;
   eventSourceARN: string;

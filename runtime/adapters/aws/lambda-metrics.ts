@@ -8,6 +8,10 @@ export type CounterName =
   | "MessagesApplied"
   | "MessagesRetried"
   | "MessagesDeadLettered"
+  | "MessagesHeld"
+  | "ActorsParked"
+  | "SignalRoutesFailed"
+  | "OutboxesSwept"
   | "TimersRelayed"
   | "SignalsRouted"
   | "InvokeErrors";

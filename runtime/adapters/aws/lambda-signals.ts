@@ -33,9 +33,18 @@ export async function deliverSignal(
     });
     return { signalId: event.id, routed: 0 };
   }
-  const messages = routeSignal(fabric.registry, signal);
+  const { messages, failures } = routeSignal(fabric.registry, signal);
   // A failed send throws: Lambda retries the async event, and the ids make the retry safe.
   if (messages.length > 0) await ports.queue.send(messages);
+  if (failures.length > 0) {
+    // A route that throws would throw on every retry: it is dead-lettered at once, where operators
+    // see it, and the other subscribers are not held back by it.
+    for (const failure of failures) {
+      log({ level: "error", message: "signal route failed", signalId: signal.id, reason: failure.reason });
+    }
+    await ports.queue.deadLetter(failures);
+    metrics.count("signal", "SignalRoutesFailed", failures.length);
+  }
   metrics.count("signal", "SignalsRouted", messages.length);
   log({
     level: "info",

@@ -2,6 +2,7 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { DurableError, InvalidInputError } from "../../core/errors.ts";
 import type { Fabric } from "../../core/fabric.ts";
 import { parseJson } from "../../core/json.ts";
+import { isUnusable } from "../../core/queued-message.ts";
 import type { ActorRegistry } from "../../core/registry.ts";
 import { ALARM_HANDLER } from "../../core/timer-message.ts";
 import type { Delivery } from "../../ports/message-queue.ts";
@@ -10,8 +11,9 @@ import type { AwsPorts } from "./create-aws-ports.ts";
 import { relayDelayedTimers } from "./delay-relay.ts";
 import { queueNameOf, type SqsBatchResult, type SqsEventLike, type SqsRecordLike } from "./lambda-events.ts";
 import type { LambdaMetrics } from "./lambda-metrics.ts";
-import { decodeMessage } from "./sqs-codec.ts";
+import { decodeQueuedMessage } from "./sqs-codec.ts";
 import type { DeadLetterBox } from "./sqs-dead-letters.ts";
+import { sequenceOf } from "./sqs-message-queue.ts";
 import { parseDelayedTimer } from "./timer-envelope.ts";
 
 export interface SqsBatchEnv {
@@ -65,17 +67,23 @@ export async function handleSqsEvent(event: SqsEventLike, env: SqsBatchEnv): Pro
  */
 export function toActorMessage(record: SqsRecordLike, registry: ActorRegistry): ActorMessage {
   const what = `SQS message ${record.messageId}`;
+  if (typeof record.body !== "string") throw new InvalidInputError(`${what} has no body`);
   parseJson(record.body, what);
-  const decoded = decodeMessage(record.body);
-  if (!decoded) {
-    throw new InvalidInputError(`${what} is not an actor message (it needs id, actorId, handler and kind)`, {
+  const decoded = decodeQueuedMessage(record.body);
+  if (isUnusable(decoded)) {
+    throw new InvalidInputError(`${what} is not an actor message the fabric sent: ${decoded.unusable}`, {
       hint: "send to the actor queue only through the fabric (ctx.send, durable invoke --async)",
     });
   }
   const def = registry.resolveType(decoded.actorId, decoded.actorType);
   if (decoded.handler !== ALARM_HANDLER) registry.resolveHandler(def, decoded.handler);
-  const count = Number(record.attributes.ApproximateReceiveCount);
-  return { ...decoded, actorType: def.name, receiveCount: Number.isInteger(count) && count > 0 ? count : 1 };
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return {
+    ...decoded,
+    actorType: def.name,
+    receiveCount: Number.isInteger(count) && count > 0 ? count : 1,
+    sequence: sequenceOf(record.attributes?.SequenceNumber),
+  };
 }
 
 /** Returns the ids of the records to report as failed. */
@@ -110,29 +118,31 @@ async function applyInOrder(
   const verdicts = await env.fabric.applyBatch([...firstById.values()]);
   const retries: Delivery[] = [];
   const failed: string[] = [];
-  let done = 0;
+  const counts = { done: 0, held: 0, parked: 0 };
   for (const { record, message } of usable) {
-    if (verdicts.get(message.id) === "done") {
-      done++;
+    const verdict = verdicts.get(message.id) ?? "retry";
+    if (verdict === "done" || verdict === "held" || verdict === "parked") {
+      counts[verdict]++;
       continue;
     }
     failed.push(record.messageId);
     retries.push({ message, receipt: record.receiptHandle, receiveCount: message.receiveCount ?? 1 });
   }
   const source = "actor-queue";
-  env.metrics.count(source, "MessagesApplied", done);
+  env.metrics.count(source, "MessagesApplied", counts.done);
+  env.metrics.count(source, "MessagesHeld", counts.held);
   env.metrics.count(source, "MessagesRetried", retries.length);
-  const exhausted = retries.filter((d) => d.receiveCount >= env.ports.queue.maxReceives);
-  env.metrics.count(source, "MessagesDeadLettered", exhausted.length);
+  // The message that parked its actor goes to the DLQ through the park's outbox, relayed after the commit.
+  env.metrics.count(source, "MessagesDeadLettered", counts.parked);
+  env.metrics.count(source, "ActorsParked", counts.parked);
   if (retries.length > 0) await retryLater(retries, env);
   return failed;
 }
 
 /**
  * Failed messages come back after a backoff instead of the queue's visibility timeout (6x the
- * function timeout: minutes of a stalled actor), and those past maxReceives are dead-lettered now
- * with their reason (the port's retry does both). Best effort: if it fails, the failures are still
- * reported, so the visibility timeout and the redrive policy do the same, later.
+ * function timeout: minutes of a stalled actor). Best effort: if it fails, the failures are still
+ * reported, and the visibility timeout does the same, later.
  */
 async function retryLater(retries: readonly Delivery[], env: SqsBatchEnv): Promise<void> {
   const byDelay = new Map<number, Delivery[]>();
@@ -176,7 +186,7 @@ async function deadLetterUnusable(
         level: "error",
         message: "dead-lettering an unusable message",
         sqsMessageId: record.messageId,
-        group: record.attributes.MessageGroupId,
+        group: record.attributes?.MessageGroupId,
         reason,
       });
       try {
@@ -202,8 +212,8 @@ function asSdkMessage(record: SqsRecordLike): Message {
     ReceiptHandle: record.receiptHandle,
     Body: record.body,
     Attributes: {
-      ApproximateReceiveCount: record.attributes.ApproximateReceiveCount ?? "1",
-      ...(record.attributes.MessageGroupId ? { MessageGroupId: record.attributes.MessageGroupId } : {}),
+      ApproximateReceiveCount: record.attributes?.ApproximateReceiveCount ?? "1",
+      ...(record.attributes?.MessageGroupId ? { MessageGroupId: record.attributes.MessageGroupId } : {}),
     },
   };
 }

@@ -2,10 +2,20 @@ import { randomUUID } from "node:crypto";
 import { type AnyActorDefinition, isActorDefinition } from "../../core/actor.ts";
 import { Fabric } from "../../core/fabric.ts";
 import { ActorRegistry } from "../../core/registry.ts";
+import type { SweepResult } from "../../core/sweeper.ts";
 import type { TurnLogEntry } from "../../core/turn.ts";
 import { DEFAULTS, ENV } from "./config.ts";
 import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aws-ports.ts";
-import { type DurableInvokeEvent, type DurableInvokeResult, isDurableInvokeEvent } from "./invoke-event.ts";
+import {
+  type DurableInvokeEvent,
+  type DurableInvokeResult,
+  type DurableSweepEvent,
+  type DurableUnparkEvent,
+  type DurableUnparkResult,
+  isDurableInvokeEvent,
+  isDurableSweepEvent,
+  isDurableUnparkEvent,
+} from "./invoke-event.ts";
 import {
   type EventBridgeEventLike,
   isEventBridgeEvent,
@@ -17,6 +27,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
+import { sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -35,7 +46,10 @@ export interface LambdaHandlerOptions {
   ports?: AwsPorts;
   /** Passed to createAwsPorts when the ports come from the environment. */
   aws?: AwsPortsOptions;
-  /** The shortest lease; a lease also always covers the invocation's remaining time. Default: DURABLE_LEASE_MS. */
+  /**
+   * A turn's lease, renewed while its handlers run. A crashed container stops renewing, so it
+   * blocks an actor for at most this long. Default: DURABLE_LEASE_MS.
+   */
   leaseMs?: number;
   /** Longest wait for a busy actor's lease (also capped by the remaining time). Default 15 s. */
   leaseWaitMs?: number;
@@ -50,11 +64,18 @@ export interface LambdaHandlerOptions {
   write?: (line: string) => void;
 }
 
-export type DurableLambdaResult = DurableInvokeResult | SqsBatchResult | SignalDeliveryResult;
+export type DurableLambdaResult =
+  | DurableInvokeResult
+  | DurableUnparkResult
+  | SweepResult
+  | SqsBatchResult
+  | SignalDeliveryResult;
 
 /** The function Lambda calls, typed per event shape. */
 export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
+  (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
+  (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
   (event: EventBridgeEventLike, context: LambdaContextLike): Promise<SignalDeliveryResult>;
   (event: unknown, context: LambdaContextLike): Promise<DurableLambdaResult>;
@@ -111,6 +132,8 @@ export function createLambdaHandler(
     });
     try {
       if (isDurableInvokeEvent(event)) return await invoke(event, fabric, metrics, log);
+      if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
+      if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
       if (isSqsEvent(event)) {
         return await handleSqsEvent(event, {
           fabric,
@@ -123,7 +146,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();
@@ -171,9 +194,9 @@ function containerFromEnvironment(aws: AwsPortsOptions = {}): Container {
 }
 
 /**
- * A Fabric for one invocation: its lease outlives the invocation (another container does not take
- * the actor over while this one may still commit), no turn commits past the function's timeout
- * minus a margin, and lease waits end before it.
+ * A Fabric for one invocation: leases of DURABLE_LEASE_MS, renewed while a turn runs (commits are
+ * fenced by epoch and expiry, so a holder that stopped renewing cannot commit), no turn commits
+ * past the function's timeout minus a margin, and lease waits end before it.
  */
 function fabricFor(
   actors: readonly AnyActorDefinition[],
@@ -189,7 +212,7 @@ function fabricFor(
     ports,
     actors,
     owner,
-    leaseMs: Math.max(options.leaseMs ?? ports.settings.leaseMs, remaining),
+    leaseMs: options.leaseMs ?? ports.settings.leaseMs,
     leaseWaitMs: Math.max(0, Math.min(options.leaseWaitMs ?? 15_000, remaining - margin)),
     maxRetries: options.maxRetries,
     deadline: () => ports.clock.now() + remainingMs(context) - margin,

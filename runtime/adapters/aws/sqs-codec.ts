@@ -3,6 +3,8 @@ import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { PayloadTooLargeError } from "../../core/errors.ts";
 import { formatBytes } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
+import { queuedMessage, type UnusableMessage } from "../../core/queued-message.ts";
+import { withoutDelivery } from "../../core/waiting.ts";
 import type { ActorMessage, MessageKind } from "../../ports/messages.ts";
 import { SQS_ATTRIBUTES } from "./config.ts";
 
@@ -25,8 +27,8 @@ export function encodeMessage(
   now: number,
   extra: Record<string, string> = {},
 ): EncodedMessage {
-  // receiveCount belongs to a delivery, not to the message: a resent message starts counting afresh.
-  const { receiveCount: _receiveCount, ...rest } = message;
+  // Delivery facts belong to a delivery, not to the message: a resent message starts afresh.
+  const rest = withoutDelivery(message);
   const body = JSON.stringify({ ...rest, sentAt: message.sentAt ?? now });
   const attributes: Record<string, MessageAttributeValue> = {
     [SQS_ATTRIBUTES.kind]: { DataType: "String", StringValue: message.kind },
@@ -59,7 +61,22 @@ function attributesBytes(attributes: Record<string, MessageAttributeValue>): num
   return total;
 }
 
-/** Parses a body this fabric wrote (or Scheduler delivered); undefined for anything else. */
+/**
+ * The message a delivered body carries, checked as core/queued-message.ts says (the body cannot
+ * choose `kind` freely or `transient`), or why it is unusable.
+ */
+export function decodeQueuedMessage(body: string | undefined): ActorMessage | UnusableMessage {
+  if (body === undefined) return { unusable: "the message has no body" };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { unusable: "the body is not JSON" };
+  }
+  return queuedMessage(value);
+}
+
+/** Parses a body this fabric wrote (or Scheduler delivered), as it is, for listings; undefined for anything else. */
 export function decodeMessage(body: string | undefined): ActorMessage | undefined {
   if (body === undefined) return undefined;
   let value: unknown;

@@ -7,7 +7,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetter, Delivery } from "../../ports/message-queue.ts";
+import type { DeadLetter, DeadLetterEntry } from "../../ports/message-queue.ts";
 import { SQS_ATTRIBUTES } from "./config.ts";
 import { storeError } from "./errors.ts";
 import { decodeMessage, deduplicationId, encodeMessage, sha256 } from "./sqs-codec.ts";
@@ -38,17 +38,21 @@ export class DeadLetterBox {
     if (options.dlqUrl) this.url = Promise.resolve(options.dlqUrl);
   }
 
-  async move(deliveries: readonly Delivery[], reason: (d: Delivery) => string, now: number): Promise<void> {
-    const outgoing: OutgoingMessage[] = deliveries.map((d) => {
-      const encoded = encodeMessage(d.message, now, {
-        [SQS_ATTRIBUTES.deadLetterReason]: reason(d),
-        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(d.receiveCount),
+  /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
+  async send(entries: readonly DeadLetterEntry[], now: number): Promise<void> {
+    const outgoing: OutgoingMessage[] = entries.map(({ message, reason, receiveCount }) => {
+      const encoded = encodeMessage(message, now, {
+        [SQS_ATTRIBUTES.deadLetterReason]: reason.slice(0, 1000),
+        [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(receiveCount),
         [SQS_ATTRIBUTES.deadLetteredAt]: String(now),
       });
-      return { ...encoded, groupId: d.message.actorId, deduplicationId: deduplicationId(d.message.id) };
+      return {
+        ...encoded,
+        groupId: deadLetterGroup(message.actorId, message.id),
+        deduplicationId: deduplicationId(message.id),
+      };
     });
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
-    await this.remove(deliveries.map((d) => d.receipt));
   }
 
   /** For bodies that are not actor messages at all: kept byte for byte, in the group they came from. */
@@ -64,7 +68,7 @@ export class DeadLetterBox {
         },
         [SQS_ATTRIBUTES.deadLetteredAt]: { DataType: "String", StringValue: String(now) },
       },
-      groupId: m.Attributes?.MessageGroupId ?? "malformed",
+      groupId: deadLetterGroup(m.Attributes?.MessageGroupId ?? "malformed", m.MessageId ?? m.Body ?? ""),
       deduplicationId: sha256(m.MessageId ?? m.Body ?? ""),
     }));
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
@@ -94,7 +98,7 @@ export class DeadLetterBox {
           seen.set(m.MessageId, {
             letter: this.toDeadLetter(m),
             receipt: m.ReceiptHandle,
-            actorId: m.Attributes?.MessageGroupId ?? "",
+            actorId: actorOfGroup(m.Attributes?.MessageGroupId),
           });
         }
       }
@@ -112,7 +116,7 @@ export class DeadLetterBox {
     const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
     const message = decodeMessage(m.Body) ?? {
       id: m.MessageId ?? "",
-      actorId: m.Attributes?.MessageGroupId ?? "",
+      actorId: actorOfGroup(m.Attributes?.MessageGroupId),
       handler: "",
       kind: "send" as const,
       input: m.Body ?? null,
@@ -177,4 +181,19 @@ export class DeadLetterBox {
     });
     return this.url;
   }
+}
+
+/**
+ * A dead letter's own message group. A FIFO queue hands out only the head of each group while it is
+ * in flight, so with one group per actor a listing could never see past an actor's first dead
+ * letter; one group per letter makes every letter a head (order among an actor's dead letters is
+ * kept by their dead-lettered-at time instead, and redrive puts them back in that order).
+ */
+export function deadLetterGroup(actorId: string, messageId: string): string {
+  return `${actorId.slice(0, 100)}#${sha256(messageId).slice(0, 16)}`;
+}
+
+/** The actor a dead letter's group names (the group of a message SQS's own redrive moved is the actor id). */
+function actorOfGroup(group: string | undefined): string {
+  return (group ?? "").replace(/#[0-9a-f]{16}$/, "");
 }

@@ -6,12 +6,20 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { StoreUnavailableError } from "../../core/errors.ts";
+import { isUnusable } from "../../core/queued-message.ts";
+import { padSequence } from "../../core/waiting.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
-import type { DeadLetter, Delivery, MessageQueue, ReceiveOptions } from "../../ports/message-queue.ts";
+import type {
+  DeadLetter,
+  DeadLetterEntry,
+  Delivery,
+  MessageQueue,
+  ReceiveOptions,
+} from "../../ports/message-queue.ts";
 import type { ActorMessage } from "../../ports/messages.ts";
 import { DEFAULTS } from "./config.ts";
 import { storeError } from "./errors.ts";
-import { decodeMessage, deduplicationId, encodeMessage } from "./sqs-codec.ts";
+import { decodeQueuedMessage, deduplicationId, encodeMessage } from "./sqs-codec.ts";
 import { DeadLetterBox } from "./sqs-dead-letters.ts";
 import { queueName, sendInOrder } from "./sqs-send.ts";
 
@@ -27,7 +35,12 @@ export interface SqsMessageQueueOptions {
   deadLetterWaitSeconds?: number;
 }
 
-const SYSTEM_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"] as const;
+const SYSTEM_ATTRIBUTES = [
+  "ApproximateReceiveCount",
+  "MessageGroupId",
+  "SentTimestamp",
+  "SequenceNumber",
+] as const;
 /** Receipt handles that no longer name an in-flight delivery: the message was redelivered or is gone. */
 const STALE_RECEIPT = /ReceiptHandleIsInvalid|MessageNotInflight|InvalidParameterValue|ReceiptHandle/i;
 
@@ -85,18 +98,25 @@ export class SqsMessageQueue implements MessageQueue {
       throw storeError(error, `receiving from ${queueName(this.queueUrl)}`);
     }
     const deliveries: Delivery[] = [];
-    const malformed: Message[] = [];
+    const unusable: { raw: Message; reason: string }[] = [];
     for (const raw of result.Messages ?? []) {
-      const message = decodeMessage(raw.Body);
-      if (!message || !raw.ReceiptHandle) {
-        malformed.push(raw);
+      const message = decodeQueuedMessage(raw.Body);
+      if (isUnusable(message) || !raw.ReceiptHandle) {
+        unusable.push({ raw, reason: isUnusable(message) ? message.unusable : "no receipt handle" });
         continue;
       }
       const receiveCount = Number(raw.Attributes?.ApproximateReceiveCount ?? 1);
-      deliveries.push({ message: { ...message, receiveCount }, receipt: raw.ReceiptHandle, receiveCount });
+      const sequence = sequenceOf(raw.Attributes?.SequenceNumber);
+      deliveries.push({
+        message: { ...message, receiveCount, sequence },
+        receipt: raw.ReceiptHandle,
+        receiveCount,
+      });
     }
     // A body no turn can read would block its actor until it ran out of receives; it goes to the DLQ now.
-    if (malformed.length > 0) await this.dlq.moveRaw(malformed, "malformed message body", this.clock.now());
+    for (const { raw, reason } of unusable) {
+      await this.dlq.moveRaw([raw], `unusable message: ${reason}`, this.clock.now());
+    }
     return deliveries;
   }
 
@@ -134,20 +154,8 @@ export class SqsMessageQueue implements MessageQueue {
   }
 
   async retry(deliveries: readonly Delivery[], delayMs: number): Promise<void> {
-    const now = this.clock.now();
-    const exhausted = deliveries.filter((d) => d.receiveCount >= this.maxReceives);
-    const again = deliveries.filter((d) => d.receiveCount < this.maxReceives);
-    if (exhausted.length > 0) {
-      // Moved now rather than left to the redrive policy, which acts only on a later receive: the
-      // dead letter is visible at once and records why it failed.
-      await this.dlq.move(
-        exhausted,
-        (d) => `failed ${d.receiveCount} deliveries (maxReceives ${this.maxReceives})`,
-        now,
-      );
-    }
-    for (let i = 0; i < again.length; i += 10) {
-      const chunk = again.slice(i, i + 10);
+    for (let i = 0; i < deliveries.length; i += 10) {
+      const chunk = deliveries.slice(i, i + 10);
       try {
         await this.client.send(
           new ChangeMessageVisibilityBatchCommand({
@@ -165,6 +173,10 @@ export class SqsMessageQueue implements MessageQueue {
     }
   }
 
+  async deadLetter(entries: readonly DeadLetterEntry[]): Promise<void> {
+    await this.dlq.send(entries, this.clock.now());
+  }
+
   async deadLetters(actorId?: string): Promise<DeadLetter[]> {
     return this.dlq.list(actorId);
   }
@@ -173,4 +185,9 @@ export class SqsMessageQueue implements MessageQueue {
 /** SQS counts whole seconds; rounding up keeps "not before" promises (a retry is never early). */
 function toSeconds(ms: number): number {
   return Math.min(43_200, Math.max(0, Math.ceil(ms / 1000)));
+}
+
+/** SQS's FIFO SequenceNumber, padded to sort as delivery order; undefined on a queue that gives none. */
+export function sequenceOf(value: string | undefined): string | undefined {
+  return value && /^\d{1,40}$/.test(value) ? padSequence(value) : undefined;
 }

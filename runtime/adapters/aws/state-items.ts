@@ -1,8 +1,18 @@
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { gunzip, gzip } from "node:zlib";
 import { emptyActorRecord } from "../../core/actor-record.ts";
 import { type SerializedError, StateTooLargeError } from "../../core/errors.ts";
 import { formatBytes, type JsonValue } from "../../core/json.ts";
 import type { ActorRecord, ProcessedMarker, TurnCommit } from "../../ports/actor-store.ts";
-import type { OutboxEntry, ParkedRecord, TimerRecord } from "../../ports/messages.ts";
+import type {
+  ActorMessage,
+  HeldMessage,
+  OutboxEntry,
+  ParkedRecord,
+  TimerRecord,
+  WaitingSummary,
+} from "../../ports/messages.ts";
 import { TABLES } from "./config.ts";
 import {
   boundedKey,
@@ -18,13 +28,24 @@ import {
   str,
 } from "./json-attributes.ts";
 
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLES.state;
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, strandedIndex } = TABLES.state;
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /** The sort key of an actor's record in the State table. */
 export const STATE_SORT_KEY = "state";
 
 /** JSON attributes of the state item; each may be stored gzipped (see putJson). */
-export const STATE_ATTRS = { state: "state", timers: "timers", parked: "parked", outbox: "outbox" } as const;
+export const STATE_ATTRS = {
+  state: "state",
+  timers: "timers",
+  parked: "parked",
+  outbox: "outbox",
+  waiting: "waiting",
+} as const;
+
+/** Plain attributes of the state item that conditions read (JSON attributes may be gzipped). */
+export const STATE_FLAGS = { waitingCount: "waitingCount", isParked: "isParked" } as const;
 
 export function stateKey(actorId: string): Item {
   return { [PK]: str(actorId), [SK]: str(STATE_SORT_KEY) };
@@ -38,6 +59,10 @@ export function markerKey(actorId: string, messageId: string): Item {
 export interface EncodedCommit {
   state: Item;
   markers: Item[];
+  /** Items of the messages the turn holds. */
+  held: Item[];
+  /** Keys of the held messages the turn drained. */
+  drained: Item[];
 }
 
 export interface EncodeOptions {
@@ -63,6 +88,15 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
   await putJson(state, STATE_ATTRS.timers, commit.timers, limit);
   if (commit.parked !== null) await putJson(state, STATE_ATTRS.parked, commit.parked, limit);
   if (commit.outbox.length > 0) await putJson(state, STATE_ATTRS.outbox, commit.outbox, limit);
+  if (commit.waiting !== null) {
+    await putJson(state, STATE_ATTRS.waiting, commit.waiting, limit);
+    state[STATE_FLAGS.waitingCount] = num(commit.waiting.count);
+  }
+  if (commit.parked !== null) state[STATE_FLAGS.isParked] = { BOOL: true };
+  if (leavesWork(commit)) {
+    state[strandedIndex.partitionKey] = str(strandedShard(actorId));
+    state[strandedIndex.sortKey] = num(commit.now);
+  }
   const stateBytes = itemBytes(state);
   const itemLimit = Math.min(options.maxStateBytes, MAX_ITEM_BYTES);
   if (stateBytes > itemLimit) {
@@ -93,6 +127,14 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
     total += bytes;
     markers.push(item);
   }
+  const held: Item[] = [];
+  for (const message of commit.hold) {
+    for (const item of await encodeHeld(actorId, message, limit)) {
+      total += itemBytes(item);
+      held.push(item);
+    }
+  }
+  const drained = commit.drained.flatMap((message) => heldKeys(actorId, message));
   if (total > MAX_TRANSACTION_BYTES) {
     throw new StateTooLargeError(
       `turn on ${actorId} writes ${formatBytes(total)}, over DynamoDB's ${formatBytes(MAX_TRANSACTION_BYTES)} transaction limit`,
@@ -102,7 +144,7 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
       },
     );
   }
-  return { state, markers };
+  return { state, markers, held, drained };
 }
 
 async function encodeMarker(
@@ -135,6 +177,7 @@ export async function decodeRecord(actorId: string, item: Item | undefined): Pro
     timers: (await getJson<Record<string, TimerRecord>>(item, STATE_ATTRS.timers)) ?? {},
     parked: (await getJson<ParkedRecord>(item, STATE_ATTRS.parked)) ?? null,
     outbox: (await getJson<OutboxEntry[]>(item, STATE_ATTRS.outbox)) ?? [],
+    waiting: (await getJson<WaitingSummary>(item, STATE_ATTRS.waiting)) ?? null,
     updatedAt: readNumber(item, "updatedAt") ?? 0,
   };
 }
@@ -149,4 +192,76 @@ export async function decodeMarker(item: Item): Promise<ProcessedMarker | undefi
   if (result !== undefined) marker.result = result;
   if (error !== undefined) marker.error = error;
   return marker;
+}
+
+/** Held messages sit next to the actor's state item, in delivery order: `wait#<position>[#<part>]`. */
+export const WAIT_PREFIX = "wait#";
+/** A held message bigger than one item (SQS allows 1 MiB) is split into parts of this many bytes. */
+const PART_BYTES = 350 * 1024;
+
+export function waitKey(actorId: string, position: string, part = 0): Item {
+  return { [PK]: str(actorId), [SK]: str(`${WAIT_PREFIX}${position}${part === 0 ? "" : `#${part}`}`) };
+}
+
+/** The items of one held message: usually one; a message over an item's size goes gzipped, in parts. */
+export async function encodeHeld(actorId: string, held: HeldMessage, compressAbove: number): Promise<Item[]> {
+  const item: Item = { ...waitKey(actorId, held.position), position: str(held.position) };
+  await putJson(item, "message", held.message, compressAbove);
+  if (itemBytes(item) <= MAX_ITEM_BYTES) return [item];
+  const packed = await gzipAsync(JSON.stringify(held.message));
+  const parts: Item[] = [];
+  for (let offset = 0, part = 0; offset < packed.byteLength; offset += PART_BYTES, part++) {
+    parts.push({
+      ...waitKey(actorId, held.position, part),
+      part: { B: packed.subarray(offset, offset + PART_BYTES) },
+    });
+  }
+  const head = parts[0] as Item;
+  head.position = str(held.position);
+  head.parts = num(parts.length);
+  return parts;
+}
+
+/** Reassembles held messages from items read in key order; a message whose parts were cut off by a page is left out. */
+export async function decodeHeld(items: readonly Item[]): Promise<HeldMessage[]> {
+  const held: HeldMessage[] = [];
+  for (let i = 0; i < items.length; ) {
+    const head = items[i] as Item;
+    const position = readString(head, "position");
+    const parts = readNumber(head, "parts") ?? 1;
+    if (position === undefined) {
+      i++;
+      continue;
+    }
+    if (parts === 1) {
+      const message = await getJson<ActorMessage>(head, "message");
+      if (message) held.push({ position, message, parts: 1 });
+      i++;
+      continue;
+    }
+    const chunks = items.slice(i, i + parts).map((item) => item.part?.B);
+    if (chunks.length < parts || chunks.some((chunk) => chunk === undefined)) break;
+    const text = (await gunzipAsync(Buffer.concat(chunks as Uint8Array[]))).toString("utf8");
+    held.push({ position, message: JSON.parse(text) as ActorMessage, parts });
+    i += parts;
+  }
+  return held;
+}
+
+/** The keys a drained held message occupies. */
+export function heldKeys(actorId: string, held: HeldMessage): Item[] {
+  const keys: Item[] = [];
+  for (let part = 0; part < (held.parts ?? 1); part++) keys.push(waitKey(actorId, held.position, part));
+  return keys;
+}
+
+/** Which shard of the stranded index an actor's state item goes to. */
+export function strandedShard(actorId: string): string {
+  const digest = createHash("sha256").update(actorId).digest();
+  return `s${(digest.readUInt32BE(0) % TABLES.state.strandedIndex.shards).toString(16)}`;
+}
+
+/** Work a commit leaves for after it: an outbox to relay, or waiting messages an unparked actor can run. */
+export function leavesWork(commit: Pick<TurnCommit, "outbox" | "waiting" | "parked">): boolean {
+  return commit.outbox.length > 0 || ((commit.waiting?.count ?? 0) > 0 && commit.parked === null);
 }

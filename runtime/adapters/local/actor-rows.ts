@@ -1,7 +1,7 @@
 import type { SerializedError } from "../../core/errors.ts";
 import type { JsonValue } from "../../core/json.ts";
 import type { ActorRecord, ProcessedMarker } from "../../ports/actor-store.ts";
-import type { OutboxEntry, ParkedRecord, TimerRecord } from "../../ports/messages.ts";
+import type { OutboxEntry, ParkedRecord, TimerRecord, WaitingSummary } from "../../ports/messages.ts";
 import { decode, decodeOptional } from "./codec.ts";
 
 export interface ActorRow {
@@ -13,6 +13,7 @@ export interface ActorRow {
   parked: string | null;
   outbox: string;
   updated_at: number;
+  waiting: string | null;
 }
 
 export interface MarkerRow {
@@ -28,7 +29,8 @@ export interface LeaseRow {
   expires_at: number;
 }
 
-export const ACTOR_COLUMNS = "actor_id, actor_type, version, state, timers, parked, outbox, updated_at";
+export const ACTOR_COLUMNS =
+  "actor_id, actor_type, version, state, timers, parked, outbox, updated_at, waiting";
 
 export function toRecord(row: ActorRow): ActorRecord {
   return {
@@ -39,6 +41,7 @@ export function toRecord(row: ActorRow): ActorRecord {
     timers: decode<Record<string, TimerRecord>>(row.timers),
     parked: row.parked === null ? null : decode<ParkedRecord>(row.parked),
     outbox: decode<OutboxEntry[]>(row.outbox),
+    waiting: row.waiting === null ? null : decode<WaitingSummary>(row.waiting),
     updatedAt: row.updated_at,
   };
 }

@@ -8,8 +8,11 @@ import type {
   Lease,
   LoadedActor,
   ProcessedMarker,
+  StrandedActor,
   TurnCommit,
+  WaitingPage,
 } from "../../ports/actor-store.ts";
+import type { ActorMessage, HeldMessage } from "../../ports/messages.ts";
 import {
   type ActorSummary,
   type HistoryEntry,
@@ -25,7 +28,7 @@ import {
   toMarker,
   toRecord,
 } from "./actor-rows.ts";
-import { assertStateSize, encodeOptional, RETENTION_MS } from "./codec.ts";
+import { assertStateSize, decode, encodeOptional, RETENTION_MS } from "./codec.ts";
 import type { LocalDb } from "./database.ts";
 
 export interface LocalActorStoreOptions {
@@ -53,7 +56,10 @@ export class LocalActorStore implements ActorStore {
     private readonly db: LocalDb,
     options: LocalActorStoreOptions = {},
   ) {
-    this.limits = { maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes };
+    this.limits = {
+      maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
+      maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
+    };
     this.markerTtlMs = Math.max(options.markerTtlMs ?? RETENTION_MS, RETENTION_MS);
     this.historyLimit = options.historyLimit ?? 1000;
   }
@@ -78,6 +84,25 @@ export class LocalActorStore implements ActorStore {
     });
   }
 
+  async renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease> {
+    return this.db.write(() => {
+      const expiresAt = now + ttlMs;
+      const { changes } = this.db.sqlite
+        .query(
+          `UPDATE leases SET expires_at = $expiresAt
+           WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch`,
+        )
+        .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, expiresAt });
+      if (changes === 0) {
+        throw new LeaseLostError(`the lease on ${lease.actorId} was taken over by a newer turn`, {
+          hint: "the turn is retried with a fresh lease",
+          details: { actorId: lease.actorId, epoch: lease.epoch },
+        });
+      }
+      return { ...lease, expiresAt };
+    });
+  }
+
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
     return this.db.read(() => {
       const row = this.actorRow(actorId);
@@ -95,6 +120,18 @@ export class LocalActorStore implements ActorStore {
     });
   }
 
+  async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
+    const rows = this.db.sqlite
+      .query<{ position: string; body: string }, { actorId: string; limit: number }>(
+        "SELECT position, body FROM waiting WHERE actor_id = $actorId ORDER BY position LIMIT $limit",
+      )
+      .all({ actorId, limit: Math.max(0, limit) + 1 });
+    const held: HeldMessage[] = rows
+      .slice(0, Math.max(0, limit))
+      .map((row) => ({ position: row.position, message: decode<ActorMessage>(row.body) }));
+    return { held, complete: rows.length <= held.length };
+  }
+
   async commit(commit: TurnCommit): Promise<void> {
     const { lease, now } = commit;
     const stateJson = JSON.stringify(commit.state);
@@ -104,6 +141,7 @@ export class LocalActorStore implements ActorStore {
       this.assertLeaseCurrent(lease, now);
       this.writeRecord(commit, stateJson);
       this.writeMarkers(commit);
+      this.writeWaiting(commit);
       this.appendHistory(commit, stateJson);
       if (commit.release) this.release(lease);
       if (++this.commits % PRUNE_EVERY === 0) {
@@ -129,10 +167,15 @@ export class LocalActorStore implements ActorStore {
     return row ? toRecord(row) : null;
   }
 
-  async unpark(actorId: string): Promise<void> {
-    this.db.write(() => {
-      this.db.sqlite.query("UPDATE actors SET parked = NULL WHERE actor_id = $actorId").run({ actorId });
-    });
+  async listStranded(before: number, limit: number): Promise<StrandedActor[]> {
+    return this.db.sqlite
+      .query<{ actor_id: string; actor_type: string | null }, { before: number; limit: number }>(
+        `SELECT actor_id, actor_type FROM actors
+         WHERE (outbox != '[]' OR (parked IS NULL AND waiting_count > 0)) AND updated_at <= $before
+         ORDER BY updated_at LIMIT $limit`,
+      )
+      .all({ before, limit: Math.max(0, limit) })
+      .flatMap((row) => (row.actor_type ? [{ actorId: row.actor_id, actorType: row.actor_type }] : []));
   }
 
   /** Every actor ever committed, by id (`durable dev`'s actor list). */
@@ -191,14 +234,17 @@ export class LocalActorStore implements ActorStore {
       parked: commit.parked === null ? null : JSON.stringify(commit.parked),
       outbox: JSON.stringify(commit.outbox),
       now: commit.now,
+      waiting: commit.waiting === null ? null : JSON.stringify(commit.waiting),
+      waitingCount: commit.waiting?.count ?? 0,
     };
     const sql =
       commit.expectedVersion === 0
-        ? `INSERT INTO actors (${ACTOR_COLUMNS})
-           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now)
+        ? `INSERT INTO actors (${ACTOR_COLUMNS}, waiting_count)
+           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now, $waiting, $waitingCount)
            ON CONFLICT (actor_id) DO NOTHING`
         : `UPDATE actors SET actor_type = $actorType, version = $version, state = $state, timers = $timers,
-             parked = $parked, outbox = $outbox, updated_at = $now
+             parked = $parked, outbox = $outbox, updated_at = $now, waiting = $waiting,
+             waiting_count = $waitingCount
            WHERE actor_id = $actorId AND version = $expected`;
     const changes = this.db.sqlite.query(sql).run(values).changes;
     // Same mapping as DynamoDB's ConditionalCheckFailedException: the version moved under us.
@@ -228,6 +274,25 @@ export class LocalActorStore implements ActorStore {
         error: encodeOptional(marker.error),
         expiresAt: commit.now + this.markerTtlMs,
       });
+    }
+  }
+
+  private writeWaiting(commit: TurnCommit): void {
+    const actorId = commit.lease.actorId;
+    if (commit.drained.length > 0) {
+      const remove = this.db.sqlite.query(
+        "DELETE FROM waiting WHERE actor_id = $actorId AND position = $position",
+      );
+      for (const held of commit.drained) remove.run({ actorId, position: held.position });
+    }
+    if (commit.hold.length > 0) {
+      const insert = this.db.sqlite.query(
+        `INSERT INTO waiting (actor_id, position, body) VALUES ($actorId, $position, $body)
+         ON CONFLICT DO NOTHING`,
+      );
+      for (const held of commit.hold) {
+        insert.run({ actorId, position: held.position, body: JSON.stringify(held.message) });
+      }
     }
   }
 

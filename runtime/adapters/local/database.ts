@@ -2,7 +2,7 @@ import { Database, SQLiteError } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DurableError, StoreUnavailableError } from "../../core/errors.ts";
-import { SCHEMA_SQL, SCHEMA_VERSION, TIMERS_BY_ID_MIGRATION } from "./schema.ts";
+import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION, TIMERS_BY_ID_MIGRATION } from "./schema.ts";
 
 export interface LocalDbOptions {
   /** How long a writer waits for another process's write transaction before giving up. */
@@ -14,7 +14,16 @@ export interface LocalDbOptions {
   durability?: "full" | "normal";
 }
 
-const SCHEMA_NAMES = new Set(["leases", "actors", "markers", "history", "steps", "messages", "timers"]);
+const SCHEMA_NAMES = new Set([
+  "leases",
+  "actors",
+  "markers",
+  "history",
+  "steps",
+  "messages",
+  "timers",
+  "waiting",
+]);
 /** Errors that mean "the store did not answer", not "the request was wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
 
@@ -100,9 +109,23 @@ export class LocalDb {
       // Decided by the table's shape rather than by `version`, so a file of any older schema that
       // still keys timers by name is rebuilt, and a fresh one (no table yet) is left to SCHEMA_SQL.
       if (this.timersKeyedByName()) this.sqlite.run(TIMERS_BY_ID_MIGRATION);
+      this.addMissingColumns();
       this.sqlite.run(SCHEMA_SQL);
       this.sqlite.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
+  }
+
+  /** Columns newer schemas added, on the tables of an older file (a fresh file gets them from SCHEMA_SQL). */
+  private addMissingColumns(): void {
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = this.sqlite
+        .query<{ name: string }, [string]>("SELECT name FROM pragma_table_info(?)")
+        .all(table)
+        .map((row) => row.name);
+      if (columns.length > 0 && !columns.includes(column)) {
+        this.sqlite.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      }
+    }
   }
 
   private timersKeyedByName(): boolean {

@@ -24,8 +24,10 @@ export interface LocalPortsOptions {
   /** The database file (created with its directory when missing), or ":memory:". Default `.durable/local.db`. */
   path?: string;
   clock?: Clock;
-  /** Deliveries of one message before it is dead-lettered (default 5, like the deployed queue). */
+  /** Deliveries a message is permitted before its failure parks its actor (default 5, like the deployed queue). */
   maxReceives?: number;
+  /** Deliveries past maxReceives before the queue's own redrive dead-letters a message (default LIMITS.redriveSlackReceives). */
+  redriveSlackReceives?: number;
   /** Default 400 KB, DynamoDB's item limit, so a state the cloud would refuse is refused locally too. */
   maxStateBytes?: number;
   /** Versions of history kept per actor for `state tail` (default 1000). */
@@ -67,6 +69,7 @@ export function openLocalPorts(options: LocalPortsOptions = {}): LocalPorts {
   const db = new LocalDb(path, { busyTimeoutMs: options.busyTimeoutMs, durability: options.durability });
   const queue = new LocalMessageQueue(db, clock, {
     maxReceives: options.maxReceives,
+    redriveSlackReceives: options.redriveSlackReceives,
     pollMs: options.pollMs,
   });
   const timers = new LocalTimerScheduler(db, clock, queue);

@@ -2,14 +2,24 @@ import { randomUUID } from "node:crypto";
 import { PayloadTooLargeError } from "../../core/errors.ts";
 import { formatBytes, utf8ByteLength } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
+import { isUnusable, queuedMessage } from "../../core/queued-message.ts";
+import { padSequence, withoutDelivery } from "../../core/waiting.ts";
 import type { Clock } from "../../ports/clock.ts";
-import type { DeadLetter, Delivery, MessageQueue, ReceiveOptions } from "../../ports/message-queue.ts";
+import type {
+  DeadLetter,
+  DeadLetterEntry,
+  Delivery,
+  MessageQueue,
+  ReceiveOptions,
+} from "../../ports/message-queue.ts";
 import type { ActorMessage } from "../../ports/messages.ts";
 import { decode, RETENTION_MS } from "./codec.ts";
 import type { LocalDb } from "./database.ts";
 
 export interface LocalMessageQueueOptions {
   maxReceives?: number;
+  /** Deliveries past maxReceives before the queue itself dead-letters a message (see LIMITS). */
+  redriveSlackReceives?: number;
   /** How long a message id is remembered for deduplication (SQS's longest retention by default). */
   retentionMs?: number;
   /** How often a waiting receive looks again; other processes' sends have no notification. */
@@ -40,14 +50,12 @@ const PRUNE_EVERY = 128;
 
 /**
  * Messages of an actor whose group is blocked (one of its messages is in flight or waiting out a
- * retry delay) or parked are skipped; the rest come in global send order, so each actor's
- * messages come in its own order and one batch may hold several actors.
+ * retry delay) are skipped; the rest come in global send order, so each actor's messages come in
+ * its own order and one batch may hold several actors. A parked actor's messages are delivered
+ * too, as on SQS: its turn holds them in its waiting list.
  */
 const DELIVERABLE = `
-  WITH blocked AS (
-    SELECT actor_id FROM messages WHERE visible_at > $now
-    UNION SELECT actor_id FROM actors WHERE parked IS NOT NULL
-  )
+  WITH blocked AS (SELECT actor_id FROM messages WHERE visible_at > $now)
   SELECT seq, actor_id, body, receive_count FROM messages
   WHERE visible_at <= $now AND actor_id NOT IN blocked
   ORDER BY seq LIMIT $limit`;
@@ -55,6 +63,7 @@ const DELIVERABLE = `
 /** The inbox of every actor as SQS FIFO would keep it: a message group per actor id. */
 export class LocalMessageQueue implements MessageQueue {
   readonly maxReceives: number;
+  private readonly redriveAfter: number;
   private readonly retentionMs: number;
   private readonly pollMs: number;
   private sends = 0;
@@ -65,6 +74,7 @@ export class LocalMessageQueue implements MessageQueue {
     options: LocalMessageQueueOptions = {},
   ) {
     this.maxReceives = options.maxReceives ?? 5;
+    this.redriveAfter = this.maxReceives + (options.redriveSlackReceives ?? LIMITS.redriveSlackReceives);
     this.retentionMs = options.retentionMs ?? RETENTION_MS;
     this.pollMs = options.pollMs ?? 20;
   }
@@ -129,27 +139,34 @@ export class LocalMessageQueue implements MessageQueue {
 
   async retry(deliveries: readonly Delivery[], delayMs: number): Promise<void> {
     if (deliveries.length === 0) return;
+    const visibleAt = this.clock.now() + Math.max(0, delayMs);
+    this.db.write(() => {
+      // The receipt check keeps a stale handle (the message was redelivered since) from moving the newer delivery.
+      const delay = this.db.sqlite.query(
+        "UPDATE messages SET visible_at = $visibleAt, receipt = NULL WHERE seq = $seq AND receipt = $receipt",
+      );
+      for (const delivery of deliveries)
+        delay.run({ seq: receiptSeq(delivery.receipt), receipt: delivery.receipt, visibleAt });
+    });
+  }
+
+  async deadLetter(entries: readonly DeadLetterEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const now = this.clock.now();
     this.db.write(() => {
-      const find = this.db.sqlite.query<MessageRow, { seq: number; receipt: string }>(
-        "SELECT seq, actor_id, body, receive_count FROM messages WHERE seq = $seq AND receipt = $receipt",
+      const insert = this.db.sqlite.query(
+        `INSERT INTO dead_letters (actor_id, body, receive_count, reason, at, message_id)
+         VALUES ($actorId, $body, $receiveCount, $reason, $now, $messageId) ON CONFLICT DO NOTHING`,
       );
-      const delay = this.db.sqlite.query(
-        "UPDATE messages SET visible_at = $visibleAt, receipt = NULL WHERE seq = $seq",
-      );
-      for (const delivery of deliveries) {
-        // A stale receipt (the message was redelivered since) must not move the newer delivery.
-        const row = find.get({ seq: receiptSeq(delivery.receipt), receipt: delivery.receipt });
-        if (!row) continue;
-        if (row.receive_count >= this.maxReceives) {
-          this.deadLetter(
-            row,
-            `failed ${row.receive_count} deliveries (maxReceives ${this.maxReceives})`,
-            now,
-          );
-        } else {
-          delay.run({ seq: row.seq, visibleAt: now + Math.max(0, delayMs) });
-        }
+      for (const { message, reason, receiveCount } of entries) {
+        insert.run({
+          actorId: message.actorId,
+          body: encodeBody(message, now),
+          receiveCount,
+          reason,
+          now,
+          messageId: message.id,
+        });
       }
     });
   }
@@ -215,32 +232,43 @@ export class LocalMessageQueue implements MessageQueue {
       `UPDATE messages SET visible_at = $visibleAt, receive_count = receive_count + 1, receipt = $receipt
        WHERE seq = $seq`,
     );
-    return rows.map((row) => {
+    const deliveries: Delivery[] = [];
+    for (const row of rows) {
+      const message = queuedMessage(decode<unknown>(row.body));
+      if (isUnusable(message)) {
+        // A row no turn can run (written by hand into the file) would block its actor: it goes now.
+        this.moveToDeadLetters(row, `unusable message: ${message.unusable}`, now);
+        continue;
+      }
       const receipt = `${row.seq}.${randomUUID()}`;
       const receiveCount = row.receive_count + 1;
       mark.run({ seq: row.seq, visibleAt: now + Math.max(0, options.visibilityTimeoutMs), receipt });
-      return { message: { ...decode<ActorMessage>(row.body), receiveCount }, receipt, receiveCount };
-    });
+      deliveries.push({
+        message: { ...message, receiveCount, sequence: padSequence(row.seq) },
+        receipt,
+        receiveCount,
+      });
+    }
+    return deliveries;
   }
 
-  /** Like an SQS redrive policy: a message whose visibility ran out maxReceives times is not delivered again. */
+  /**
+   * Like an SQS redrive policy, and as far past maxReceives as the deployed queue's: only a message
+   * whose turns could not even park its actor that many times is dead-lettered by the queue.
+   */
   private deadLetterExhausted(now: number): void {
     const rows = this.db.sqlite
       .query<MessageRow, { max: number; now: number }>(
         `SELECT seq, actor_id, body, receive_count FROM messages
          WHERE receive_count >= $max AND visible_at <= $now ORDER BY seq`,
       )
-      .all({ max: this.maxReceives, now });
+      .all({ max: this.redriveAfter, now });
     for (const row of rows) {
-      this.deadLetter(
-        row,
-        `not acknowledged after ${row.receive_count} deliveries (maxReceives ${this.maxReceives})`,
-        now,
-      );
+      this.moveToDeadLetters(row, `not acknowledged after ${row.receive_count} deliveries (redrive)`, now);
     }
   }
 
-  private deadLetter(row: MessageRow, reason: string, now: number): void {
+  private moveToDeadLetters(row: MessageRow, reason: string, now: number): void {
     this.db.sqlite
       .query(
         `INSERT INTO dead_letters (actor_id, body, receive_count, reason, at)
@@ -252,8 +280,8 @@ export class LocalMessageQueue implements MessageQueue {
 }
 
 function encodeBody(message: ActorMessage, now: number): string {
-  // receiveCount belongs to a delivery, not to the message: a resent delivery starts counting afresh.
-  const { receiveCount: _receiveCount, ...rest } = message;
+  // Delivery facts belong to a delivery, not to the message: a resent message starts afresh.
+  const rest = withoutDelivery(message);
   const body = JSON.stringify({ ...rest, sentAt: message.sentAt ?? now });
   const size = utf8ByteLength(body);
   if (size > LIMITS.asyncPayloadBytes) {

@@ -2,7 +2,7 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
@@ -22,10 +22,22 @@ CREATE TABLE IF NOT EXISTS actors (
   timers     TEXT NOT NULL,
   parked     TEXT,
   outbox     TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  waiting       TEXT,
+  waiting_count INTEGER NOT NULL DEFAULT 0
 ) STRICT;
--- Parked actors are few; the queue skips their messages on every receive.
 CREATE INDEX IF NOT EXISTS actors_parked ON actors (actor_id) WHERE parked IS NOT NULL;
+-- What the sweeper looks for: an outbox a crash left unrelayed, or waiting messages ready to run.
+CREATE INDEX IF NOT EXISTS actors_stranded ON actors (updated_at)
+  WHERE outbox != '[]' OR (parked IS NULL AND waiting_count > 0);
+
+-- Queued messages held for a parked actor, in delivery order (position = padded delivery sequence).
+CREATE TABLE IF NOT EXISTS waiting (
+  actor_id TEXT NOT NULL,
+  position TEXT NOT NULL,
+  body     TEXT NOT NULL,
+  PRIMARY KEY (actor_id, position)
+) STRICT;
 
 CREATE TABLE IF NOT EXISTS markers (
   actor_id   TEXT NOT NULL,
@@ -86,9 +98,12 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   body          TEXT NOT NULL,
   receive_count INTEGER NOT NULL,
   reason        TEXT NOT NULL,
-  at            INTEGER NOT NULL
+  at            INTEGER NOT NULL,
+  message_id    TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS dead_letters_actor ON dead_letters (actor_id, seq);
+-- A park's dead letter is relayed from an outbox, possibly more than once: kept once per message.
+CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_message ON dead_letters (message_id) WHERE message_id IS NOT NULL;
 
 -- One row per timer id, never per name: relays of consecutive turns can land in any order, and a
 -- late one keyed by name would overwrite the timer that replaced it (the turn filters stale fires).
@@ -132,3 +147,10 @@ INSERT OR IGNORE INTO timers_by_id (actor_id, timer_id, name, actor_type, at)
 DROP TABLE timers;
 ALTER TABLE timers_by_id RENAME TO timers;
 `;
+
+/** Columns schema 3 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
+export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  { table: "actors", column: "waiting", definition: "TEXT" },
+  { table: "actors", column: "waiting_count", definition: "INTEGER NOT NULL DEFAULT 0" },
+  { table: "dead_letters", column: "message_id", definition: "TEXT" },
+];
