@@ -1,4 +1,11 @@
 import { expect, test } from "bun:test";
+import {
+  GetItemCommand,
+  TransactionCanceledException,
+  TransactionConflictException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
@@ -30,49 +37,60 @@ test("DynamoDB wire faults reach the SDK as the service's errors: TransactionCon
       name: "layer-wire",
       actors: [echo],
       wire: [
-        { error: "TransactionConflictException", rate: 1, ops: ["acquire"], limit: 1 },
-        { error: "ThrottlingException", rate: 1, ops: ["acquire"], limit: 1 },
-        { error: "TransactionCanceled:ThrottlingError", rate: 1, ops: ["commit"], limit: 1 },
+        { error: "TransactionConflictException", rate: 1, limit: 1 },
+        { error: "ThrottlingException", rate: 1, operations: ["GetItem"], limit: 1 },
+        { error: "TransactionCanceled:ThrottlingError", rate: 1, limit: 1 },
       ],
     });
-    const actorId = freshId("echo");
-    const conflict = await w.ports.store
-      .acquireLease(actorId, "a", 1_000, Date.now())
+    const client = w.aws?.clients.dynamodb;
+    const table = w.aws?.settings.stateTable;
+    if (!client || !table) throw new Error("no aws client");
+    const Key = { pk: { S: freshId("echo") }, sk: { S: "layer" } };
+    const conflict = await client
+      .send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key,
+          UpdateExpression: "SET n = :n",
+          ExpressionAttributeValues: { ":n": { N: "1" } },
+        }),
+      )
       .catch((e: unknown) => e);
-    const afterThrottle = await w.ports.store.acquireLease(actorId, "a", 1_000, Date.now());
-    const lease = await w.ports.store.acquireLease(actorId, "a", 1_000, Date.now());
-    const commit = await w.ports.store
-      .commit({
-        lease,
-        actorType: "echo",
-        expectedVersion: 0,
-        version: 1,
-        state: { n: 1 },
-        timers: {},
-        parked: null,
-        outbox: [],
-        waiting: null,
-        hold: [],
-        drained: [],
-        markers: [],
-        release: true,
-        now: Date.now(),
-      })
+    const read = await client.send(new GetItemCommand({ TableName: table, Key }));
+    const cancelled = await client
+      .send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { ...Key, n: { N: "2" } } } },
+            {
+              ConditionCheck: {
+                TableName: table,
+                Key: { ...Key, sk: { S: "other" } },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      )
       .catch((e: unknown) => e);
+    const after = await client.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }));
 
-    expect(w.wire?.count("TransactionConflictException")).toBe(1);
+    // The SDK's own exception class, from the error body, and no second attempt.
+    expect(conflict).toBeInstanceOf(TransactionConflictException);
+    expect((conflict as TransactionConflictException).$metadata).toMatchObject({
+      httpStatusCode: 400,
+      attempts: 1,
+    });
     expect(w.wire?.retried("TransactionConflictException")).toEqual([]);
-    // The throttled acquire was retried by the SDK and then succeeded.
+    // The throttled read was retried by the SDK, then answered by DynamoDB Local.
     expect(w.wire?.retried("ThrottlingException")).toHaveLength(1);
-    expect(afterThrottle.epoch).toBeGreaterThan(0);
-    // The cancelled transaction wrote nothing.
-    expect(w.wire?.count("TransactionCanceled:ThrottlingError")).toBe(1);
-    expect(commit).toBeInstanceOf(Error);
-    expect(await w.raw.store.read(actorId)).toBeNull();
-    // Whatever the adapter makes of it, the cause is the SDK's own exception class.
-    const causes = (e: unknown): string[] =>
-      e instanceof Error ? [e.name, ...causes((e as { cause?: unknown }).cause)] : [];
-    expect(causes(conflict)).toContain("TransactionConflictException");
+    expect(read.$metadata.attempts).toBe(2);
+    // One reason per item, one of them the cause; nothing written.
+    expect(cancelled).toBeInstanceOf(TransactionCanceledException);
+    const reasons = (cancelled as TransactionCanceledException).CancellationReasons?.map((r) => r.Code);
+    expect(reasons).toHaveLength(2);
+    expect(reasons?.filter((code) => code === "ThrottlingError")).toHaveLength(1);
+    expect(after.Item).toBeUndefined();
   } finally {
     await env.close();
   }
