@@ -21,8 +21,8 @@ scenarioFile(import.meta.path);
  * in tens of ms on two busy cores, so the aws run is scaled from 8×200 to 8×50 increments.
  */
 const LEASE_MS = 200;
-// A sweep (--seeds) runs 8×20 and 8×10: the same stalls, ambiguous commits and throttling, fewer increments.
-const SCALE = sized({ local: 200, aws: 50 }, { local: 20, aws: 10 });
+// A sweep (--seeds) runs 8×10 and 8×6: the same stalls, ambiguous commits and throttling, fewer increments.
+const SCALE = sized({ local: 200, aws: 50 }, { local: 10, aws: 6 });
 
 const faults: FaultRule[] = [
   { ops: "all", latencyMs: [0, 2] },

@@ -28,7 +28,7 @@ scenarioFile(import.meta.path);
  * Fails on 51c08f4: a conflicting acquire escapes as a raw TransactionConflictException.
  */
 const LEASE_MS = 600;
-const CALLS_PER_WORKER = sized(24, 6);
+const CALLS_PER_WORKER = sized(24, 5);
 
 const account = actor("account", {
   state: () => ({ applied: [] as string[] }),

@@ -128,7 +128,8 @@ async function crashAt(
       async () => {
         const counts = await countEffects(recovering, ids, "t");
         // A sync call that never committed has nothing to deliver: watch long enough for a stray effect.
-        if (way === "sync" && counts.committed === 0) return performance.now() - recoveryStarted > NOTHING_WATCH_MS;
+        if (way === "sync" && counts.committed === 0)
+          return performance.now() - recoveryStarted > NOTHING_WATCH_MS;
         return isOnce(counts);
       },
       {
