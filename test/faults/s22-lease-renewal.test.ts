@@ -17,9 +17,9 @@ scenarioFile(import.meta.path);
  * lease locally, DURABLE_LEASE_MS on aws):
  * (a) a handler running three leases long keeps its lease by renewing it, commits once and runs
  *     once;
- * (b) a holder whose process dies mid-handler (killed, out of memory) blocks its actor for at
- *     most about one lease: the next call gets through well before the Lambda's remaining time
- *     (60 s here) would have let it;
+ * (b) a holder whose process dies mid-handler (on aws a Lambda killed at its 300 ms timeout,
+ *     locally a process killed) blocks its actor for at most about one lease: the next call gets
+ *     through well before a Lambda's remaining time (60 s for that call) would have let it;
  * (c) a lease taken for a turn whose load then fails is released at once, not left to expire.
  * Fails on 51c08f4: locally the long handler's commit is refused (lease expired) and it runs
  * again and again; on aws a lease lasts the invocation's remaining time, so (b) times out; and
@@ -43,8 +43,17 @@ const plodder = actor("plodder", {
   },
 });
 
-/** A sync call with an id: on aws through the Lambda entry (60 s left), locally through the fabric. */
-async function call(w: Worker, actorId: string, handler: string, input: { tag: string; ms?: number }) {
+/**
+ * A sync call with an id: on aws through the Lambda entry (60 s left unless `timeoutMs` says less;
+ * the process is killed when it runs out), locally through the fabric.
+ */
+async function call(
+  w: Worker,
+  actorId: string,
+  handler: string,
+  input: { tag: string; ms?: number },
+  timeoutMs = 60_000,
+) {
   const messageId = freshId(input.tag);
   if (!w.aws) {
     const lived = await w.life.run(
@@ -61,6 +70,7 @@ async function call(w: Worker, actorId: string, handler: string, input: { tag: s
     w,
     (e: DurableInvokeEvent, c) => lambda(e, c) as Promise<DurableInvokeResult>,
     event,
+    timeoutMs,
   );
   if (lived.crashed) return "crashed";
   return lived.value.ok ? "ok" : lived.value.error.code;
@@ -68,7 +78,7 @@ async function call(w: Worker, actorId: string, handler: string, input: { tag: s
 
 interface Outcome {
   long: { answer: string; runs: number; log: string[] };
-  afterCrash: { answer: string; waitedMs: number };
+  afterCrash: { died: string; answer: string; waitedMs: number };
   failedLoad: { answer: string; leaseFree: boolean };
 }
 
@@ -87,10 +97,13 @@ async function run(env: Environment, backend: string): Promise<Outcome> {
 
   const held = freshId("plodder");
   const dying = await worker("dying");
-  const dyingCall = call(dying, held, "slow", { tag: "never", ms: 3_000 });
-  await sleep(150);
-  dying.life.kill("killed mid-handler (out of memory)");
-  await dyingCall;
+  // On aws the Lambda's timeout kills it mid-handler; locally the process is killed (out of memory).
+  const dyingCall = call(dying, held, "slow", { tag: "never", ms: 3_000 }, 300);
+  if (!dying.aws) {
+    await sleep(150);
+    dying.life.kill("killed mid-handler (out of memory)");
+  }
+  const died = await dyingCall;
   const started = performance.now();
   const afterCrash = await call(w, held, "bump", { tag: "next" });
   const waitedMs = Math.round(performance.now() - started);
@@ -104,7 +117,7 @@ async function run(env: Environment, backend: string): Promise<Outcome> {
   );
   return {
     long: { answer: longAnswer, runs: runs.get(long) ?? 0, log: await tagsOf(w, long) },
-    afterCrash: { answer: afterCrash, waitedMs },
+    afterCrash: { died, answer: afterCrash, waitedMs },
     failedLoad: { answer: failedAnswer, leaseFree },
   };
 }
@@ -127,6 +140,7 @@ for (const backend of BACKENDS) {
           });
 
           expect(o.long).toEqual({ answer: "ok", runs: 1, log: ["long"] });
+          expect(o.afterCrash.died).toBe("crashed");
           expect(o.afterCrash.answer).toBe("ok");
           expect(o.afterCrash.waitedMs).toBeLessThan(LEASE_MS + 1_500);
           expect(o.failedLoad.answer).not.toBe("ok");
