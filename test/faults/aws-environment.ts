@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { SQS_ATTRIBUTES } from "../../runtime/adapters/aws/config.ts";
 import { type AwsClients, createAwsPorts } from "../../runtime/adapters/aws/create-aws-ports.ts";
+import { createFabricTables } from "../../runtime/adapters/aws/fabric-resources.ts";
 import { createLambdaHandler } from "../../runtime/adapters/aws/lambda.ts";
 import type { AnyActorDefinition } from "../../runtime/core/actor.ts";
 import { systemClock } from "../../runtime/ports/clock.ts";
@@ -36,10 +37,20 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
     delayQueue: options.delayQueue ?? false,
     maxReceives,
   });
+  const tables = options.ownTables
+    ? await createFabricTables(shared.dynamodb, uniquePrefix(options.label))
+    : undefined;
   const settings = await testSettings(queues, {
     maxReceives,
     busName: `faults-bus-${options.label}`,
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(tables
+      ? {
+          stateTable: tables.stateTable,
+          locksTable: tables.locksTable,
+          workflowsTable: tables.workflowsTable,
+        }
+      : {}),
   });
   // Scheduler has no emulator: FakeScheduler stands in behind a real SchedulerClient at the port.
   const scheduler = new FakeScheduler(shared.sqs, (arn) => {
@@ -155,7 +166,9 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
         }),
       );
     },
-    close: () => queues.destroy(),
+    async close() {
+      await Promise.all([queues.destroy(), tables?.destroy()]);
+    },
   };
 }
 

@@ -56,6 +56,12 @@ export interface EnvironmentOptions {
   delayQueue?: boolean;
   /** aws: the function's lease (DURABLE_LEASE_MS) the Lambda entry uses. */
   leaseMs?: number;
+  /**
+   * aws: tables of its own instead of the run's shared ones. A scenario that runs the sweeper needs
+   * them: the sweeper relays every stranded outbox in its tables into its own queue and bus, as one
+   * deployment's does, so on shared tables it would take other scenarios' outboxes.
+   */
+  ownTables?: boolean;
 }
 
 export function openEnvironment(kind: BackendKind, options: EnvironmentOptions): Promise<Environment> {

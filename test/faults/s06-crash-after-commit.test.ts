@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
   describe(`[${backend}] crash after commit, before acknowledgement`, () => {
     for (const seed of SEEDS)
       test(`[${backend}] crashes after commit, relay, outbox clear and before ack: each message applied once, each effect received once downstream${seedTag(seed)}`, async () => {
-        const env = await openEnvironment(backend, { label: "s06", seed, maxReceives: 50 });
+        const env = await openEnvironment(backend, { label: "s06", ownTables: true, seed, maxReceives: 50 });
         try {
           const w = await env.worker({ name: `s06-${backend}`, actors: [sender, sink], portFaults: crashes });
           const [from, to] = [freshId("sender"), freshId("sink")];

@@ -22,7 +22,7 @@ for (const backend of BACKENDS) {
   describe(`[${backend}] stranded outbox swept`, () => {
     for (const seed of SEEDS)
       test(`[${backend}] a crash between commit and relay, then no call: the sweeper delivers the message, the timer and the signal once each${seedTag(seed)}`, async () => {
-        const env = await openEnvironment(backend, { label: "s18", seed });
+        const env = await openEnvironment(backend, { label: "s18", ownTables: true, seed });
         try {
           const crashing = await env.worker({
             name: `s18-${backend}-crashing`,

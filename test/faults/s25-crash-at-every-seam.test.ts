@@ -96,7 +96,7 @@ async function crashAt(
   way: Way,
   seam: Seam | undefined,
 ): Promise<Case & { trace: Seam[] }> {
-  const env = await openEnvironment(backend, { label: "s25", seed, leaseMs: LEASE_MS });
+  const env = await openEnvironment(backend, { label: "s25", ownTables: true, seed, leaseMs: LEASE_MS });
   try {
     const w = await env.worker({
       name: `s25-${backend}`,
