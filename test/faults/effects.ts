@@ -27,6 +27,10 @@ export const emitter = actor("emitter", {
       ctx.signal("emitted", { tag: input.tag, listener: input.listener });
       return input.tag;
     },
+    /** A poison message: parks the emitter on its last permitted delivery. */
+    boom() {
+      throw new Error("this message always fails (injected)");
+    },
   },
   alarm(ctx, timer) {
     ctx.state.alarms.push(String(timer.data));
