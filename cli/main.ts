@@ -5,6 +5,7 @@ import { buildCommand } from "./commands/build.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { destroyCommand } from "./commands/destroy.ts";
 import { devCommand } from "./commands/dev.ts";
+import { dlqCommand } from "./commands/dlq.ts";
 import { initCommand } from "./commands/init.ts";
 import { invokeCommand } from "./commands/invoke.ts";
 import { logsCommand } from "./commands/logs.ts";
@@ -21,6 +22,7 @@ const COMMANDS: CommandModule[] = [
   devCommand,
   invokeCommand,
   stateCommand,
+  dlqCommand,
   logsCommand,
   testCommand,
   buildCommand,

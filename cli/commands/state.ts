@@ -111,7 +111,7 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
     }
     const result = await target.unpark(actorId, record.actorType ?? undefined);
     const failed = result.parkedOn
-      ? ` (message ${result.parkedOn.messageId} failed: ${result.parkedOn.error.message}; it stays in the dead-letter queue)`
+      ? ` (message ${result.parkedOn.messageId} failed: ${result.parkedOn.error.message}; it went to the dead-letter queue: durable dlq show ${result.parkedOn.messageId})`
       : "";
     const again = result.parkedAgain
       ? `; parked again: message ${result.parkedAgain.messageId} failed: ${result.parkedAgain.error.message}`

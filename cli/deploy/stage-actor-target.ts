@@ -1,7 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { deduplicationId, encodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
 import { invokeMessage } from "../../runtime/core/invoke-message.ts";
 import type { InvokeRequest, InvokeResponse } from "../../runtime/core/invoker.ts";
@@ -13,12 +10,8 @@ import { CliError } from "../errors.ts";
 import type { Project } from "../project.ts";
 import type { StageOutputs } from "../stage-target.ts";
 import { type ActorTarget, abortableSleep } from "../targets.ts";
-import {
-  type AwsEnvironment,
-  type EnvSource,
-  resolveAwsEnvironment,
-  sdkClientConfig,
-} from "./aws-environment.ts";
+import type { EnvSource } from "./aws-environment.ts";
+import { openStageClients } from "./stage-clients.ts";
 import { guard, invokeFunction, unparkOnStage } from "./stage-requests.ts";
 
 /** How often `state tail` reads a stage's state item: DynamoDB has no change feed the CLI could hold open cheaply. */
@@ -33,18 +26,8 @@ const TAIL_POLL_MS = 1000;
  */
 export function stageActorTarget(project: Project, outputs: StageOutputs, env: EnvSource): ActorTarget {
   const { stage } = outputs;
-  const resolved = resolveAwsEnvironment(env, { configRegion: outputs.region });
-  // An emulator stage keeps its endpoint; AWS_ENDPOINT_URL still wins for one that moved.
-  const aws: AwsEnvironment = { ...resolved, endpoint: resolved.endpoint ?? outputs.endpoint };
-  const config = sdkClientConfig(aws);
-  const lambda = new LambdaClient(config);
-  const sqs = new SQSClient(config);
-  const dynamodb = new DynamoDBClient(config);
-  const store = new DynamoActorStore({
-    client: dynamodb,
-    stateTable: outputs.stateTable,
-    locksTable: outputs.locksTable,
-  });
+  const clients = openStageClients(outputs, env);
+  const { lambda, sqs, store } = clients;
   let registry: ActorRegistry | undefined;
   const toMessage = async (request: InvokeRequest): Promise<ActorMessage> => {
     // The id is checked before the actors load, so a bad id never waits on the project's imports.
@@ -60,7 +43,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
   const where = `stage ${stage}`;
 
   return {
-    description: `stage ${stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
+    description: clients.description,
     kind: "stage",
     async invoke(request): Promise<InvokeResponse> {
       const message = await toMessage(request);
@@ -119,9 +102,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
       );
     },
     close() {
-      lambda.destroy();
-      sqs.destroy();
-      dynamodb.destroy();
+      clients.destroy();
     },
   };
 }

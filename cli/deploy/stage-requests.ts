@@ -2,12 +2,16 @@ import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type {
   DurableInvokeEvent,
   DurableInvokeResult,
+  DurableRedriveEvent,
+  DurableRedriveResult,
   DurableUnparkEvent,
   DurableUnparkResult,
 } from "../../runtime/adapters/aws/invoke-event.ts";
+import type { SignalDeliveryResult } from "../../runtime/adapters/aws/lambda-events.ts";
 import { errorFromJSON } from "../../runtime/core/errors.ts";
-import type { UnparkResult } from "../../runtime/core/fabric.ts";
+import type { RedriveResult, UnparkResult } from "../../runtime/core/fabric.ts";
 import type { SyncInvokeResponse } from "../../runtime/core/invoker.ts";
+import type { JsonObject } from "../../runtime/core/json.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
 import { firstLineOf } from "./errors.ts";
@@ -120,7 +124,80 @@ export async function unparkOnStage(
   where: string,
 ): Promise<UnparkResult> {
   const event: DurableUnparkEvent = { type: "durable.unpark", actorId, ...(actorType ? { actorType } : {}) };
-  const response = await guard(where, `unparking ${actorId}`, () =>
+  const answer = await callFunction(lambda, functionName, event, where, `unparking ${actorId}`);
+  const result = parsePayload(answer.text) as DurableUnparkResult | undefined;
+  if (answer.functionError || !result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the unpark`, {
+      hint: "the stage may run a build from before unpark went through the function; run durable deploy again",
+    });
+  }
+  if (!result.ok) throw errorFromJSON(result.error);
+  const { ok: _ok, ...unparked } = result;
+  return unparked;
+}
+
+/**
+ * `durable dlq redrive --stage`: the function puts one actor's dead letters back through
+ * Fabric.redrive (with its own handlers and, for a failed signal route, its own routes) and answers
+ * once that committed.
+ */
+export async function redriveOnStage(
+  lambda: LambdaClient,
+  functionName: string,
+  event: DurableRedriveEvent,
+  stage: string,
+): Promise<RedriveResult> {
+  const where = `stage ${stage}`;
+  const answer = await callFunction(lambda, functionName, event, where, `redriving to ${event.actorId}`);
+  if (answer.functionError) throw operationFailed(functionName, stage, answer.text, "durable dlq redrive");
+  const result = parsePayload(answer.text) as DurableRedriveResult | undefined;
+  if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the redrive`, {
+      hint: `the stage may run an older build; run durable deploy --stage ${stage}`,
+    });
+  }
+  if (!result.ok) throw errorFromJSON(result.error);
+  const { ok: _ok, ...redriven } = result;
+  return redriven;
+}
+
+/**
+ * A signal event from the signal DLQ, handed to the function again as EventBridge would deliver it,
+ * but synchronously, so the answer says it was routed.
+ */
+export async function deliverSignalOnStage(
+  lambda: LambdaClient,
+  functionName: string,
+  event: JsonObject,
+  stage: string,
+): Promise<SignalDeliveryResult> {
+  const where = `stage ${stage}`;
+  const answer = await callFunction(
+    lambda,
+    functionName,
+    event,
+    where,
+    `delivering signal ${String(event.id)}`,
+  );
+  if (answer.functionError) throw functionFailed(functionName, stage, answer.text);
+  const result = parsePayload(answer.text) as Partial<SignalDeliveryResult> | undefined;
+  if (typeof result?.routed !== "number" || typeof result.signalId !== "string") {
+    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the signal`, {
+      hint: `the stage may run an older build; run durable deploy --stage ${stage}`,
+    });
+  }
+  return { signalId: result.signalId, routed: result.routed };
+}
+
+/** One RequestResponse invoke with an operator's event: the answer's text, and FunctionError when the function failed. */
+async function callFunction(
+  lambda: LambdaClient,
+  functionName: string,
+  event: unknown,
+  where: string,
+  what: string,
+): Promise<{ text: string; functionError: string | undefined }> {
+  const response = await guard(where, what, () =>
     lambda.send(
       new InvokeCommand({
         FunctionName: functionName,
@@ -130,13 +207,18 @@ export async function unparkOnStage(
     ),
   );
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
-  const result = parsePayload(text) as DurableUnparkResult | undefined;
-  if (response.FunctionError || !result || typeof result !== "object" || typeof result.ok !== "boolean") {
-    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the unpark`, {
-      hint: "the stage may run a build from before unpark went through the function; run durable deploy again",
-    });
+  return { text, functionError: response.FunctionError };
+}
+
+/** A build from before an operation throws "unsupported event": that is an old deployment, not a bug to chase in the logs. */
+function operationFailed(functionName: string, stage: string, payload: string, operation: string): CliError {
+  const detail = parsePayload(payload) as { errorMessage?: unknown } | undefined;
+  if (typeof detail?.errorMessage === "string" && detail.errorMessage.startsWith("unsupported event")) {
+    return new CliError(
+      "STAGE_TOO_OLD",
+      `${functionName} on stage ${stage} runs a build from before ${operation}`,
+      { hint: `run durable deploy --stage ${stage}, then ${operation} again` },
+    );
   }
-  if (!result.ok) throw errorFromJSON(result.error);
-  const { ok: _ok, ...unparked } = result;
-  return unparked;
+  return functionFailed(functionName, stage, payload);
 }

@@ -210,7 +210,10 @@ class QueuedTurn {
       }
       if (!present.has(message.id)) {
         present.add(message.id);
-        this.draft.hold.push({ position: redrivePosition(stamp, i), message: withoutDelivery(message) });
+        this.draft.hold.push({
+          position: redrivePosition(stamp, i, message.id),
+          message: withoutDelivery(message),
+        });
         const waiting = this.draft.waiting;
         this.draft.waiting = {
           count: (waiting?.count ?? 0) + 1,
@@ -277,7 +280,9 @@ class QueuedTurn {
     this.draft.parked = { messageId: message.id, handler: message.handler, at: now, error: error.toJSON() };
     this.draft.outbox.push({
       kind: "deadLetter",
-      id: `${message.id}:dead-letter`,
+      // The committing version makes each park's letter its own: a message redriven and parked
+      // again is a new dead letter, not a repeat for the queue to drop.
+      id: `${message.id}:dead-letter:v${this.loadedVersion + 1}`,
       message: withoutDelivery(message),
       reason: `${error.code}: ${error.message}`,
       receiveCount,

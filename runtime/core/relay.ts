@@ -43,7 +43,12 @@ export async function relayOutbox(
         signals.push({ id: entry.id, source: entry.source, type: entry.type, detail: entry.detail, at: now });
         break;
       case "deadLetter":
-        deadLetters.push({ message: entry.message, reason: entry.reason, receiveCount: entry.receiveCount });
+        deadLetters.push({
+          id: entry.id,
+          message: entry.message,
+          reason: entry.reason,
+          receiveCount: entry.receiveCount,
+        });
         break;
     }
   }

@@ -37,6 +37,7 @@ export function routeSignal(registry: ActorRegistry, signal: Signal): RoutedSign
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       routed.failures.push({
+        id: `${message.id}:dead-letter`,
         message,
         reason: `the ${def.name} route of signal ${signal.type} threw: ${why}`,
         receiveCount: 1,
@@ -45,6 +46,7 @@ export function routeSignal(registry: ActorRegistry, signal: Signal): RoutedSign
     }
     if (!isValidActorId(actorId)) {
       routed.failures.push({
+        id: `${message.id}:dead-letter`,
         message,
         reason: `the ${def.name} route of signal ${signal.type} picked no valid actor id (${JSON.stringify(actorId) ?? "undefined"})`,
         receiveCount: 1,

@@ -27,8 +27,18 @@ export function heldPosition(message: ActorMessage, through: string): string {
  * The position of a redriven dead letter: "!" sorts before every digit, so it goes ahead of all
  * held messages; the stamp and index keep several redrives in the order they were made.
  */
-export function redrivePosition(now: number, index: number): string {
-  return `!${padSequence(now)}.${String(index).padStart(4, "0")}`;
+export function redrivePosition(now: number, index: number, messageId: string): string {
+  // The id's hash keeps two redrives in the same millisecond from sharing a position.
+  return `!${padSequence(now)}.${String(index).padStart(4, "0")}.${fnv1a(messageId)}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
 /** A message as it is stored or sent on: what belongs to one delivery (count, sequence) stays behind. */

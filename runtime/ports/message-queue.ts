@@ -23,6 +23,11 @@ export interface DeadLetter {
 
 /** A message on its way to the dead-letter queue, and why. */
 export interface DeadLetterEntry {
+  /**
+   * Unique per dead-lettering: relaying the same entry again is dropped, while the same message
+   * dead-lettered again later (redriven, failed again) is a new letter.
+   */
+  id: string;
   message: ActorMessage;
   reason: string;
   receiveCount: number;

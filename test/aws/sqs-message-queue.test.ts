@@ -98,7 +98,7 @@ describe("SqsMessageQueue on fauxqs", () => {
     const { queue } = await queueWithLog({ withDlqUrl: false });
     const actorId = uniqueId("redrive");
     await queue.deadLetter([
-      { message: message(actorId, 1), reason: "HANDLER_FAILED: boom", receiveCount: 5 },
+      { id: "letter-1", message: message(actorId, 1), reason: "HANDLER_FAILED: boom", receiveCount: 5 },
     ]);
     const [dead] = await queue.deadLetters(actorId);
     expect(dead).toMatchObject({

@@ -212,16 +212,30 @@ export function messageQueueContract(backend: string, makeQueue: () => Promise<M
     );
 
     test(
-      name("deadLetter puts a message in the DLQ with its reason and receive count, once per message id"),
+      name("deadLetter puts a message in the DLQ with its reason and receive count, once per letter id"),
       async () => {
         const { queue } = fixture();
         const a = uniqueId("a");
         const poison = message(a, 1);
-        await queue.deadLetter([{ message: poison, reason: "HANDLER_FAILED: boom", receiveCount: 5 }]);
-        await queue.deadLetter([{ message: poison, reason: "HANDLER_FAILED: boom", receiveCount: 5 }]);
+        const letter = {
+          id: `${poison.id}:dead-letter:v3`,
+          message: poison,
+          reason: "HANDLER_FAILED: boom",
+          receiveCount: 5,
+        };
+        await queue.deadLetter([letter]);
+        await queue.deadLetter([letter]);
         const dead = await queue.deadLetters(a);
-        expect(dead.map((letter) => letter.message.id)).toEqual([poison.id]);
+        expect(dead.map((d) => d.message.id)).toEqual([poison.id]);
         expect(dead[0]).toMatchObject({ receiveCount: 5, reason: "HANDLER_FAILED: boom" });
+        // The same message dead-lettered again later (redriven, failed again) is a new letter.
+        await queue.deadLetter([
+          { ...letter, id: `${poison.id}:dead-letter:v7`, reason: "HANDLER_FAILED: again" },
+        ]);
+        expect((await queue.deadLetters(a)).map((d) => d.reason).sort()).toEqual([
+          "HANDLER_FAILED: again",
+          "HANDLER_FAILED: boom",
+        ]);
         expect(await queue.deadLetters(uniqueId("other"))).toEqual([]);
         // The actor queue is untouched: a dead letter is not a delivery.
         expect(idsOf(await receive(10, LONG), a)).toEqual([]);

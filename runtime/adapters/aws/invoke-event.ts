@@ -1,6 +1,7 @@
 import type { SerializedError } from "../../core/errors.ts";
-import type { UnparkResult } from "../../core/fabric.ts";
+import type { RedriveResult, UnparkResult } from "../../core/fabric.ts";
 import type { JsonValue } from "../../core/json.ts";
+import type { ActorMessage } from "../../ports/messages.ts";
 
 /**
  * The payload of a direct (RequestResponse) Lambda invoke of the fabric's function, as
@@ -49,6 +50,31 @@ export interface DurableUnparkEvent {
 /** What the function returns for a DurableUnparkEvent. */
 export type DurableUnparkResult = ({ ok: true } & UnparkResult) | { ok: false; error: SerializedError };
 
+/**
+ * `durable dlq redrive --stage`: put one actor's dead letters back ahead of its later messages
+ * (Fabric.redrive), in the function, which has the handlers and their permissions.
+ */
+export interface DurableRedriveEvent {
+  type: "durable.redrive";
+  actorId: string;
+  actorType?: string;
+  /** The actor's dead letters, oldest first (at most REDRIVE_BATCH). */
+  messages: ActorMessage[];
+  /** Also clear the actor's park (the operator said so, and its poison message is among these). */
+  unpark?: boolean;
+  /**
+   * Set for a signal whose route failed: `actorId` is then the subscribing actor type, and the
+   * function routes the one message again with its own code before putting it back.
+   */
+  route?: { signalType: string };
+}
+
+/** Dead letters one DurableRedriveEvent carries at most: one turn puts them all back. */
+export const REDRIVE_BATCH = 10;
+
+/** What the function returns for a DurableRedriveEvent; `actorId` is where the messages went. */
+export type DurableRedriveResult = ({ ok: true } & RedriveResult) | { ok: false; error: SerializedError };
+
 /** The schedule rule's event: relay stranded outboxes and drain waiting lists (see core/sweeper.ts). */
 export interface DurableSweepEvent {
   type: "durable.sweep";
@@ -57,6 +83,12 @@ export interface DurableSweepEvent {
 export function isDurableUnparkEvent(event: unknown): event is DurableUnparkEvent {
   return (
     typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.unpark"
+  );
+}
+
+export function isDurableRedriveEvent(event: unknown): event is DurableRedriveEvent {
+  return (
+    typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.redrive"
   );
 }
 

@@ -1,9 +1,19 @@
-import { DurableError } from "../../core/errors.ts";
-import type { Fabric } from "../../core/fabric.ts";
+import { DurableError, HandlerFailedError, InvalidInputError, UnknownActorError } from "../../core/errors.ts";
+import type { Fabric, RedriveResult } from "../../core/fabric.ts";
 import { assertActorId } from "../../core/limits.ts";
+import { isUnusable, queuedMessage } from "../../core/queued-message.ts";
+import type { ActorRegistry } from "../../core/registry.ts";
+import { routeSignal } from "../../core/signal-routing.ts";
 import { type SweepResult, sweepStranded } from "../../core/sweeper.ts";
-import { DEFAULTS } from "./config.ts";
-import type { DurableUnparkEvent, DurableUnparkResult } from "./invoke-event.ts";
+import type { ActorMessage } from "../../ports/messages.ts";
+import { DEFAULTS, SIGNAL_SOURCE } from "./config.ts";
+import {
+  type DurableRedriveEvent,
+  type DurableRedriveResult,
+  type DurableUnparkEvent,
+  type DurableUnparkResult,
+  REDRIVE_BATCH,
+} from "./invoke-event.ts";
 import type { LambdaMetrics } from "./lambda-metrics.ts";
 
 /** An operator's unpark: a fenced turn clears the park, then the waiting messages run in order. */
@@ -23,6 +33,96 @@ export async function unparkActor(
     log({ level: "warn", message: "unpark failed", actorId: String(event.actorId), code: error.code });
     return { ok: false, error: error.toJSON() };
   }
+}
+
+/** An operator's redrive of dead letters (see runRedrive); typed errors are answered, not thrown. */
+export async function redriveLetters(
+  event: DurableRedriveEvent,
+  fabric: Fabric,
+  log: (fields: Record<string, unknown>) => void,
+): Promise<DurableRedriveResult> {
+  try {
+    const result = await runRedrive(event, fabric);
+    log({ level: "info", message: "redriven", ...result });
+    return { ok: true, ...result };
+  } catch (error) {
+    if (!(error instanceof DurableError)) throw error;
+    log({ level: "warn", message: "redrive failed", actorId: String(event.actorId), code: error.code });
+    return { ok: false, error: error.toJSON() };
+  }
+}
+
+/**
+ * Puts an actor's dead letters back ahead of its later messages through Fabric.redrive, after
+ * checking the event (it comes from any client that may invoke the function). A signal whose route
+ * failed is routed again first, with this deployment's code, so a fixed route now picks its actor.
+ * The local fabric runs this in the CLI's process; a stage runs it in the function.
+ */
+export async function runRedrive(event: DurableRedriveEvent, fabric: Fabric): Promise<RedriveResult> {
+  assertActorId(event.actorId);
+  const messages = redriveMessages(event);
+  const actorType = typeof event.actorType === "string" ? event.actorType : undefined;
+  if (event.route !== undefined) {
+    const signalType = event.route?.signalType;
+    const [message] = messages;
+    if (typeof signalType !== "string" || signalType === "" || !message || messages.length !== 1) {
+      throw new InvalidInputError("durable.redrive: route needs a signalType and exactly one message");
+    }
+    const routed = routeAgain(fabric.registry, message, signalType);
+    return fabric.redrive(routed.actorId, [routed], { actorType: routed.actorType });
+  }
+  const stranger = messages.find((m) => m.actorId !== event.actorId);
+  if (stranger) {
+    throw new InvalidInputError(
+      `durable.redrive: message ${stranger.id} belongs to ${stranger.actorId}, not ${event.actorId}`,
+    );
+  }
+  return fabric.redrive(event.actorId, messages, { unpark: event.unpark === true, actorType });
+}
+
+function redriveMessages(event: DurableRedriveEvent): ActorMessage[] {
+  const raw: unknown = event.messages;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > REDRIVE_BATCH) {
+    throw new InvalidInputError(`durable.redrive: messages must be a list of 1-${REDRIVE_BATCH} messages`);
+  }
+  return raw.map((value, i) => {
+    const message = queuedMessage(value);
+    if (isUnusable(message)) {
+      throw new InvalidInputError(`durable.redrive: message ${i} cannot run: ${message.unusable}`);
+    }
+    return message;
+  });
+}
+
+/**
+ * Routes a signal message whose route failed once more, for its one subscriber (the message's
+ * actor id is that subscriber's type, its id `<signal id>>type`, as core/signal-routing.ts made it).
+ */
+export function routeAgain(registry: ActorRegistry, message: ActorMessage, signalType: string): ActorMessage {
+  const subscriber = message.actorId;
+  const suffix = `>${subscriber}`;
+  const signalId = message.id.endsWith(suffix) ? message.id.slice(0, -suffix.length) : message.id;
+  const { messages, failures } = routeSignal(registry, {
+    id: signalId,
+    source: SIGNAL_SOURCE,
+    type: signalType,
+    detail: message.input ?? null,
+    at: message.sentAt ?? 0,
+  });
+  const routed = messages.find((m) => m.id === message.id);
+  if (routed) return routed;
+  const failure = failures.find((f) => f.message.id === message.id);
+  if (failure) {
+    throw new HandlerFailedError(`${failure.reason} again`, {
+      hint: "fix the route's `to` and deploy, then redrive the letter again",
+    });
+  }
+  throw new UnknownActorError(
+    `actor type ${subscriber} does not subscribe to signal ${signalType} any more`,
+    {
+      hint: "nothing can receive this signal; purge the letter if it is no longer needed",
+    },
+  );
 }
 
 /**

@@ -9,10 +9,13 @@ import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aw
 import {
   type DurableInvokeEvent,
   type DurableInvokeResult,
+  type DurableRedriveEvent,
+  type DurableRedriveResult,
   type DurableSweepEvent,
   type DurableUnparkEvent,
   type DurableUnparkResult,
   isDurableInvokeEvent,
+  isDurableRedriveEvent,
   isDurableSweepEvent,
   isDurableUnparkEvent,
 } from "./invoke-event.ts";
@@ -27,7 +30,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
-import { sweep, unparkActor } from "./lambda-operations.ts";
+import { redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -67,6 +70,7 @@ export interface LambdaHandlerOptions {
 export type DurableLambdaResult =
   | DurableInvokeResult
   | DurableUnparkResult
+  | DurableRedriveResult
   | SweepResult
   | SqsBatchResult
   | SignalDeliveryResult;
@@ -75,6 +79,7 @@ export type DurableLambdaResult =
 export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
   (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
+  (event: DurableRedriveEvent, context: LambdaContextLike): Promise<DurableRedriveResult>;
   (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
   (event: EventBridgeEventLike, context: LambdaContextLike): Promise<SignalDeliveryResult>;
@@ -133,6 +138,7 @@ export function createLambdaHandler(
     try {
       if (isDurableInvokeEvent(event)) return await invoke(event, fabric, metrics, log);
       if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
+      if (isDurableRedriveEvent(event)) return await redriveLetters(event, fabric, log);
       if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
       if (isSqsEvent(event)) {
         return await handleSqsEvent(event, {
@@ -146,7 +152,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark and durable.sweep payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();

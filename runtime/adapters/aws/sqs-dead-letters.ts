@@ -40,7 +40,7 @@ export class DeadLetterBox {
 
   /** Puts messages in the DLQ that are no longer in the actor queue (a park, relayed from an outbox). */
   async send(entries: readonly DeadLetterEntry[], now: number): Promise<void> {
-    const outgoing: OutgoingMessage[] = entries.map(({ message, reason, receiveCount }) => {
+    const outgoing: OutgoingMessage[] = entries.map(({ id, message, reason, receiveCount }) => {
       const encoded = encodeMessage(message, now, {
         [SQS_ATTRIBUTES.deadLetterReason]: reason.slice(0, 1000),
         [SQS_ATTRIBUTES.deadLetterReceiveCount]: String(receiveCount),
@@ -48,8 +48,8 @@ export class DeadLetterBox {
       });
       return {
         ...encoded,
-        groupId: deadLetterGroup(message.actorId, message.id),
-        deduplicationId: deduplicationId(message.id),
+        groupId: deadLetterGroup(message.actorId, id),
+        deduplicationId: deduplicationId(id),
       };
     });
     await sendInOrder(this.options.client, await this.resolveUrl(), outgoing);
@@ -96,7 +96,7 @@ export class DeadLetterBox {
         for (const m of messages) {
           if (!m.MessageId || !m.ReceiptHandle || seen.has(m.MessageId)) continue;
           seen.set(m.MessageId, {
-            letter: this.toDeadLetter(m),
+            letter: readDeadLetter(m, this.options.maxReceives),
             receipt: m.ReceiptHandle,
             actorId: actorOfGroup(m.Attributes?.MessageGroupId),
           });
@@ -110,28 +110,6 @@ export class DeadLetterBox {
       .filter((s) => actorId === undefined || s.actorId === actorId || s.letter.message.actorId === actorId)
       .map((s) => s.letter)
       .sort((a, b) => a.at - b.at);
-  }
-
-  private toDeadLetter(m: Message): DeadLetter {
-    const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
-    const message = decodeMessage(m.Body) ?? {
-      id: m.MessageId ?? "",
-      actorId: actorOfGroup(m.Attributes?.MessageGroupId),
-      handler: "",
-      kind: "send" as const,
-      input: m.Body ?? null,
-    };
-    const movedCount = attribute(SQS_ATTRIBUTES.deadLetterReceiveCount);
-    // Without our attributes the redrive policy moved it: that happens after maxReceives deliveries.
-    const receiveCount = movedCount === undefined ? this.options.maxReceives : Number(movedCount);
-    return {
-      message: { ...message, receiveCount },
-      receiveCount,
-      reason:
-        attribute(SQS_ATTRIBUTES.deadLetterReason) ??
-        `not acknowledged after ${receiveCount} deliveries (maxReceives ${this.options.maxReceives})`,
-      at: Number(attribute(SQS_ATTRIBUTES.deadLetteredAt) ?? m.Attributes?.SentTimestamp ?? 0),
-    };
   }
 
   private async remove(receipts: readonly string[]): Promise<void> {
@@ -193,7 +171,33 @@ export function deadLetterGroup(actorId: string, messageId: string): string {
   return `${actorId.slice(0, 100)}#${sha256(messageId).slice(0, 16)}`;
 }
 
+/**
+ * A message received from the actor DLQ as a dead letter: why, when and after how many deliveries
+ * it was dead-lettered (the attributes the adapter sets; a message SQS's own redrive moved has none).
+ */
+export function readDeadLetter(m: Message, maxReceives: number): DeadLetter {
+  const attribute = (name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+  const message = decodeMessage(m.Body) ?? {
+    id: m.MessageId ?? "",
+    actorId: actorOfGroup(m.Attributes?.MessageGroupId),
+    handler: "",
+    kind: "send" as const,
+    input: m.Body ?? null,
+  };
+  const movedCount = attribute(SQS_ATTRIBUTES.deadLetterReceiveCount);
+  // Without our attributes the redrive policy moved it: that happens after maxReceives deliveries.
+  const receiveCount = movedCount === undefined ? maxReceives : Number(movedCount);
+  return {
+    message: { ...message, receiveCount },
+    receiveCount,
+    reason:
+      attribute(SQS_ATTRIBUTES.deadLetterReason) ??
+      `not acknowledged after ${receiveCount} deliveries (maxReceives ${maxReceives})`,
+    at: Number(attribute(SQS_ATTRIBUTES.deadLetteredAt) ?? m.Attributes?.SentTimestamp ?? 0),
+  };
+}
+
 /** The actor a dead letter's group names (the group of a message SQS's own redrive moved is the actor id). */
-function actorOfGroup(group: string | undefined): string {
+export function actorOfGroup(group: string | undefined): string {
   return (group ?? "").replace(/#[0-9a-f]{16}$/, "");
 }

@@ -155,10 +155,10 @@ export class LocalMessageQueue implements MessageQueue {
     const now = this.clock.now();
     this.db.write(() => {
       const insert = this.db.sqlite.query(
-        `INSERT INTO dead_letters (actor_id, body, receive_count, reason, at, message_id)
-         VALUES ($actorId, $body, $receiveCount, $reason, $now, $messageId) ON CONFLICT DO NOTHING`,
+        `INSERT INTO dead_letters (actor_id, body, receive_count, reason, at, message_id, letter_id)
+         VALUES ($actorId, $body, $receiveCount, $reason, $now, $messageId, $letterId) ON CONFLICT DO NOTHING`,
       );
-      for (const { message, reason, receiveCount } of entries) {
+      for (const { id, message, reason, receiveCount } of entries) {
         insert.run({
           actorId: message.actorId,
           body: encodeBody(message, now),
@@ -166,6 +166,7 @@ export class LocalMessageQueue implements MessageQueue {
           reason,
           now,
           messageId: message.id,
+          letterId: id,
         });
       }
     });

@@ -2,7 +2,7 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
@@ -99,11 +99,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   receive_count INTEGER NOT NULL,
   reason        TEXT NOT NULL,
   at            INTEGER NOT NULL,
-  message_id    TEXT
+  message_id    TEXT,
+  letter_id     TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS dead_letters_actor ON dead_letters (actor_id, seq);
--- A park's dead letter is relayed from an outbox, possibly more than once: kept once per message.
-CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_message ON dead_letters (message_id) WHERE message_id IS NOT NULL;
+-- A park's dead letter is relayed from an outbox, possibly more than once: kept once per letter
+-- (the same message dead-lettered again after a redrive is a new letter).
+DROP INDEX IF EXISTS dead_letters_message;
+CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_letter ON dead_letters (letter_id) WHERE letter_id IS NOT NULL;
 
 -- One row per timer id, never per name: relays of consecutive turns can land in any order, and a
 -- late one keyed by name would overwrite the timer that replaced it (the turn filters stale fires).
@@ -153,4 +156,5 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; definition
   { table: "actors", column: "waiting", definition: "TEXT" },
   { table: "actors", column: "waiting_count", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "dead_letters", column: "message_id", definition: "TEXT" },
+  { table: "dead_letters", column: "letter_id", definition: "TEXT" },
 ];
