@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { actor } from "../../runtime/core/actor.ts";
-import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
+import { picky, pickyMessage } from "./picky.ts";
 import { freshId, settleQueue } from "./scenario-kit.ts";
 import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
@@ -19,16 +18,6 @@ scenarioFile(import.meta.path);
  */
 const MAX_RECEIVES = 5;
 
-const picky = actor("picky", {
-  state: () => ({ log: [] as string[] }),
-  handlers: {
-    eat(ctx, input: { tag: string }) {
-      if (input.tag === "poison") throw new Error("this message always fails (injected)");
-      ctx.state.log.push(input.tag);
-    },
-  },
-});
-
 for (const backend of BACKENDS) {
   describe(`[${backend}] poison message`, () => {
     for (const seed of SEEDS)
@@ -37,14 +26,7 @@ for (const backend of BACKENDS) {
         try {
           const w = await env.worker({ name: `s05-${backend}`, actors: [picky] });
           const actorId = freshId("picky");
-          const m = (tag: string): ActorMessage => ({
-            id: freshId(tag),
-            actorId,
-            actorType: "picky",
-            handler: "eat",
-            input: { tag },
-            kind: "send",
-          });
+          const m = (tag: string) => pickyMessage(actorId, tag);
           const [poison, second, third, fourth] = [m("poison"), m("second"), m("third"), m("fourth")];
           await w.raw.queue.send([poison, second, third]);
           const depth = () => env.queueDepth();

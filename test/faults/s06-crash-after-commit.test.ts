@@ -3,6 +3,7 @@ import { actor } from "../../runtime/core/actor.ts";
 import { sweepStranded } from "../../runtime/core/sweeper.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
+import { duplicatesIn } from "./delivery.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId, settleQueue } from "./scenario-kit.ts";
 import { SEEDS, seedTag, sized } from "./seed.ts";
@@ -53,10 +54,6 @@ const sink = actor("sink", {
     },
   },
 });
-
-function duplicatesIn(list: readonly string[]): number {
-  return list.length - new Set(list).size;
-}
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] crash after commit, before acknowledgement`, () => {

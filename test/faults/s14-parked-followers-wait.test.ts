@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { actor } from "../../runtime/core/actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment } from "./backends.ts";
 import { duplicatesIn, sameOrder, settle, tagsOf } from "./delivery.ts";
+import { picky, pickyMessage } from "./picky.ts";
 import { freshId } from "./scenario-kit.ts";
 import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
@@ -22,16 +22,6 @@ scenarioFile(import.meta.path);
 const MAX_RECEIVES = 5;
 const FOLLOWERS = ["f1", "f2", "f3", "f4"];
 
-const picky = actor("picky", {
-  state: () => ({ log: [] as string[] }),
-  handlers: {
-    eat(ctx, input: { tag: string }) {
-      if (input.tag === "poison") throw new Error("this message always fails (injected)");
-      ctx.state.log.push(input.tag);
-    },
-  },
-});
-
 for (const backend of BACKENDS) {
   describe(`[${backend}] parked actor's followers wait`, () => {
     for (const seed of SEEDS)
@@ -40,14 +30,7 @@ for (const backend of BACKENDS) {
         try {
           const w = await env.worker({ name: `s14-${backend}`, actors: [picky] });
           const actorId = freshId("picky");
-          const m = (tag: string): ActorMessage => ({
-            id: freshId(tag),
-            actorId,
-            actorType: "picky",
-            handler: "eat",
-            input: { tag },
-            kind: "send",
-          });
+          const m = (tag: string) => pickyMessage(actorId, tag);
           const [poison, f1, f2, f3, f4] = ["poison", ...FOLLOWERS].map(m) as [
             ActorMessage,
             ActorMessage,
