@@ -61,6 +61,7 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
   const cleanClients = (): AwsClients => ({
     dynamodb: ddb.client(),
     sqs: sqs.client(),
+    s3: sqs.s3(),
     scheduler: scheduler.client,
     eventbridge: eventbridge.client,
   });
@@ -82,6 +83,7 @@ export async function openAws(options: EnvironmentOptions): Promise<Environment>
       const clients: AwsClients = {
         dynamodb: ddb.client(),
         sqs: sqs.client(),
+        s3: sqs.s3(),
         scheduler: instrumentSend(scheduler.client, sdk),
         eventbridge: instrumentSend(eventbridge.client, { ...sdk, service: "eventbridge" }),
       };

@@ -161,7 +161,9 @@ async function run(env: Environment, backend: string): Promise<Parts> {
     const throttled = await env.worker({
       name: "s19-aws-throttled",
       actors: [notes],
-      wire: [{ error: "ThrottlingException", rate: 1, ops: ["load"], limit: 2 }],
+      // The acquire's UpdateItem also brings the record (there is no separate load request for a
+      // call without markers), so it is the request the throttling must outlast the SDK's retries on.
+      wire: [{ error: "ThrottlingException", rate: 1, ops: ["acquire"], limit: 10 }],
     });
     const answer = await answered(throttled, {
       actorId: freshId("notes"),
