@@ -1,11 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import type { TurnLogEntry } from "../../runtime/core/turn.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { describeCheck, runCounterWorkload, tallyCounter } from "./counter-workload.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { freshId } from "./scenario-kit.ts";
-import { SEEDS, seedTag, sized } from "./seed.ts";
+import { SEEDS, SWEEP, seedTag, sized } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -30,8 +30,15 @@ const faults: FaultRule[] = [
   { ops: ["commit"], ambiguousAfter: 0.03 },
 ];
 
+const warmTurns = { local: 0, aws: 0 };
+const staleRefused = { local: 0, aws: 0 };
+
 for (const backend of BACKENDS) {
   describe(`[${backend}] warm graces racing at their edge`, () => {
+    afterAll(() => {
+      expect(warmTurns[backend]).toBeGreaterThan(0);
+      expect(staleRefused[backend]).toBeGreaterThan(0);
+    });
     for (const seed of SEEDS)
       test(`[${backend}] 2 processes × ${SCALE[backend]} calls on one counter with ${GRACE_MS} ms graces, jitter, stalls of one grace and ambiguous commits: nothing lost or doubled, linearizable, fenced${seedTag(seed)}`, async () => {
         const env = await openEnvironment(backend, { label: "s41", seed });
@@ -88,9 +95,15 @@ for (const backend of BACKENDS) {
           );
           expect(result.linearizable.ok, describeCheck(result.linearizable)).toBe(true);
           expect(fencing).toEqual([]);
-          // The race really ran: calls were answered warm, and warm writes lost to another process were refused.
-          expect(warm).toBeGreaterThan(0);
-          expect(ledger.staleRejected).toBeGreaterThan(0);
+          // The race really ran: calls were answered warm, and warm writes lost to another process
+          // were refused. At sweep size one seed's 20 calls may all meet the other process's
+          // acquire, so a sweep asks it of its seeds together (afterAll below).
+          warmTurns[backend] += warm;
+          staleRefused[backend] += ledger.staleRejected;
+          if (!SWEEP) {
+            expect(warm).toBeGreaterThan(0);
+            expect(ledger.staleRejected).toBeGreaterThan(0);
+          }
         } finally {
           await env.close();
         }
