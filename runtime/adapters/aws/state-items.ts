@@ -14,6 +14,7 @@ import type {
   WaitingSummary,
 } from "../../ports/messages.ts";
 import { TABLES } from "./config.ts";
+import { fleetAttributes } from "./fleet-items.ts";
 import {
   boundedKey,
   getJson,
@@ -82,6 +83,7 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
     actorType: str(commit.actorType),
     version: num(commit.version),
     updatedAt: num(commit.now),
+    ...fleetAttributes(actorId, commit),
   };
   const limit = options.compressAboveBytes;
   await putJson(state, STATE_ATTRS.state, commit.state, limit);
