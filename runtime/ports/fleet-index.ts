@@ -1,3 +1,5 @@
+import { InvalidInputError } from "../core/errors.ts";
+
 /** Which actors a fleet listing returns; every filter is optional. */
 export interface FleetQuery {
   /** Only actors of this type. */
@@ -42,4 +44,45 @@ export const FLEET_PAGE_MAX = 1000;
  */
 export interface FleetIndex {
   list(query: FleetQuery): Promise<FleetPage>;
+}
+
+interface CursorEnvelope {
+  v: 1;
+  /** The filters the cursor was made for: type, parked, id prefix. */
+  q: [string | null, boolean, string | null];
+  /** Where the next page starts, in the backend's own terms. */
+  at: unknown;
+}
+
+function filtersOf(query: FleetQuery): CursorEnvelope["q"] {
+  return [query.actorType ?? null, query.parked === true, query.idPrefix || null];
+}
+
+/** An opaque cursor that carries a backend's position and the filters it belongs to. */
+export function encodeFleetCursor(query: FleetQuery, at: unknown): string {
+  const body: CursorEnvelope = { v: 1, q: filtersOf(query), at };
+  return Buffer.from(JSON.stringify(body)).toString("base64url");
+}
+
+/**
+ * The position a query's cursor carries (undefined without a cursor). `valid` checks its shape: a
+ * cursor of other filters, or one no listing made, is refused with InvalidInputError.
+ */
+export function decodeFleetCursor<T>(query: FleetQuery, valid: (at: unknown) => at is T): T | undefined {
+  if (query.cursor === undefined) return undefined;
+  let body: Partial<CursorEnvelope> | undefined;
+  try {
+    body = JSON.parse(Buffer.from(query.cursor, "base64url").toString("utf8")) as Partial<CursorEnvelope>;
+  } catch {}
+  if (body?.v !== 1 || !valid(body.at)) {
+    throw new InvalidInputError("the cursor is not one a fleet listing returned", {
+      hint: "pass the `next` value of the previous page unchanged, or leave the cursor out to start over",
+    });
+  }
+  if (JSON.stringify(body.q) !== JSON.stringify(filtersOf(query))) {
+    throw new InvalidInputError("the cursor belongs to a listing with other filters", {
+      hint: "keep the type, parked and prefix filters of the first page, or leave the cursor out to start over",
+    });
+  }
+  return body.at;
 }

@@ -6,17 +6,18 @@ import { createFabricTables, type FabricTables } from "../../runtime/adapters/aw
 import { stateKey } from "../../runtime/adapters/aws/state-items.ts";
 import type { TurnCommit } from "../../runtime/ports/actor-store.ts";
 import type { FleetEntry, FleetQuery } from "../../runtime/ports/fleet-index.ts";
+import type { ParkedRecord } from "../../runtime/ports/messages.ts";
 import { emulatorClients, uniquePrefix } from "../support/aws-fabric.ts";
 import { logRequests } from "../support/request-log.ts";
 
 const HOUR = 3_600_000;
 const TTL = 30_000;
 const NOW = Date.UTC(2026, 0, 15, 12, 30);
-const PARKED = {
+const PARKED: ParkedRecord = {
   messageId: "m-poison",
   handler: "increment",
   at: NOW,
-  error: { name: "Error", message: "boom" },
+  error: { name: "Error", code: "HANDLER_FAILED", message: "boom" },
 };
 
 let tables: FabricTables;

@@ -9,7 +9,7 @@ import {
 } from "../../ports/fleet-index.ts";
 import { TABLES } from "./config.ts";
 import { storeError } from "./errors.ts";
-import { decodeFleetCursor, encodeFleetCursor, type FleetPositions, fleetStreams } from "./fleet-cursor.ts";
+import { type FleetPositions, fleetCursor, fleetPositions, fleetStreams } from "./fleet-cursor.ts";
 import { actorOfFleetKey, FLEET_ATTRS, fleetShardName } from "./fleet-items.ts";
 import { type Item, readNumber, readString, str } from "./json-attributes.ts";
 import { STATE_FLAGS, STATE_SORT_KEY, stateKey } from "./state-items.ts";
@@ -52,7 +52,7 @@ export class DynamoFleetIndex implements FleetIndex {
   async list(query: FleetQuery): Promise<FleetPage> {
     const limit = Math.min(Math.max(1, Math.floor(query.limit)), FLEET_PAGE_MAX);
     const streams = fleetStreams(query);
-    const positions: FleetPositions = decodeFleetCursor(query, streams);
+    const positions: FleetPositions = fleetPositions(query, streams);
     const keys: string[] = [];
     for (let round = 0; round < MAX_ROUNDS && keys.length < limit; round++) {
       const live = streams.filter((s) => positions.get(s.id) !== null);
@@ -65,7 +65,7 @@ export class DynamoFleetIndex implements FleetIndex {
       );
       // Keys above a stream's frontier may still have smaller ones in that stream: wait for them.
       const frontiers = reads.flatMap((r) => (r.frontier === null ? [] : [r.frontier]));
-      const bound = frontiers.length > 0 ? frontiers.reduce((a, b) => (b < a ? b : a)) : undefined;
+      const bound = frontiers.sort()[0];
       const taken = reads
         .flatMap((r) => r.keys)
         .filter((k) => bound === undefined || k <= bound)
@@ -84,7 +84,7 @@ export class DynamoFleetIndex implements FleetIndex {
     const entries = await this.#details(keys.map(actorOfFleetKey));
     return {
       actors: entries.filter((e) => !query.parked || e.parked),
-      next: done ? null : encodeFleetCursor(query, positions),
+      next: done ? null : fleetCursor(query, positions),
     };
   }
 

@@ -19,6 +19,7 @@ import {
   type HistoryQuery,
   listActors,
   readHistory,
+  readVersions,
 } from "./actor-history.ts";
 import {
   ACTOR_COLUMNS,
@@ -189,6 +190,14 @@ export class LocalActorStore implements ActorStore {
    */
   async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return readHistory(this.db, query);
+  }
+
+  /** One actor's kept versions, newest first, below `beforeVersion` when given (the inspector). */
+  async versions(
+    actorId: string,
+    options: { beforeVersion?: number; limit: number },
+  ): Promise<HistoryEntry[]> {
+    return readVersions(this.db, actorId, options);
   }
 
   /** The newest history sequence (0 when nothing was committed): where a new follower starts. */
