@@ -4,8 +4,8 @@ import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { inspectorHandler } from "../inspect/api.ts";
 import { newCsrfToken } from "../inspect/csrf.ts";
-import type { InspectorSource } from "../inspect/source.ts";
 import { startInspectorServer } from "../inspect/server.ts";
+import type { InspectorSource } from "../inspect/source.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
 

@@ -183,8 +183,16 @@ export class ActorView {
   }
 
   follow() {
+    const status = $("actor-live");
     if (this.live === "events") {
+      status.textContent = "Live: connecting…";
       this.events = new EventSource(`/events?actor=${encodeURIComponent(this.actorId)}`);
+      this.events.addEventListener("open", () => {
+        status.textContent = "Live: new versions appear as they commit.";
+      });
+      this.events.addEventListener("error", () => {
+        status.textContent = "Live: connection lost, reconnecting…";
+      });
       this.events.addEventListener("version", (event) => {
         const v = JSON.parse(event.data);
         this.arrived({ version: v.version, at: v.at, state: v.state });
@@ -192,6 +200,7 @@ export class ActorView {
       });
       return;
     }
+    status.textContent = `Live: this stage is read again every ${STAGE_POLL_MS / 1000} s.`;
     this.timer = setInterval(async () => {
       const before = this.latest;
       const detail = await this.refresh();
