@@ -13,7 +13,7 @@ import { FabricConfigError } from "./errors.ts";
 import { acknowledge, wildcardResourceRule } from "./nag.ts";
 import { type FabricNames, fabricNames } from "./names.ts";
 import { addFabricOutputs } from "./outputs.ts";
-import { grantFabricAccess, scheduleArn } from "./permissions.ts";
+import { grantFabricAccess, inspectStatements, scheduleArn } from "./permissions.ts";
 import { FabricQueues } from "./queues.ts";
 import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
 import { FabricSweeper } from "./sweeper.ts";
@@ -230,6 +230,17 @@ export class DurableFabric extends Construct {
         ),
       });
     }
+  }
+
+  /**
+   * Lets an operator's role list and inspect this fabric read-only (`durable state list --stage`,
+   * `durable inspect --stage`): Query on the fleet index and the State table, item reads, and
+   * reading the actor and signal DLQs. Invoking, unparking and redriving need more.
+   * @example fabric.grantInspect(iam.Role.fromRoleName(this, "Ops", "ops"));
+   */
+  grantInspect(grantee: iam.IGrantable): void {
+    const access = { state: this.stateTable, deadLetterQueues: [this.queueDlq, this.signalDlq] };
+    for (const statement of inspectStatements(access)) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 }
 

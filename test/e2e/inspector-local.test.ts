@@ -154,8 +154,8 @@ describe("one actor in the inspector", () => {
     await page.waitForSelector("#actor:not([hidden])");
     expect(await page.evaluate("document.activeElement?.id")).toBe("actor-title");
     expect(await page.textContent("#actor-title")).toBe("gauge-1 (gauge)");
-    expect(await page.locator("#state-tree").innerText()).toContain("readings:");
-    expect(await page.locator("#state-tree").innerText()).toContain("7");
+    expect(await page.locator("#state-tree").textContent()).toContain("readings:");
+    expect(await page.locator("#state-tree").textContent()).toContain("7");
     expect(await page.locator("#timers td").first().textContent()).toBe("flush");
     expect(page.url()).toEndWith("#actor=gauge-1");
 
@@ -163,7 +163,7 @@ describe("one actor in the inspector", () => {
     await shows(page, "#actor-title", /^counter-7 \(counter\)$/);
     await page.selectOption("#diff-from", "1");
     await page.selectOption("#diff-to", "2");
-    expect(await page.locator("#diff").innerText()).toContain("~ changed count: 1 → 3");
+    expect(await page.locator("#diff").textContent()).toContain("~ changed count: 1 → 3");
     await page.close();
   });
 
@@ -173,7 +173,7 @@ describe("one actor in the inspector", () => {
     const before = (await state("counter-1")).version;
     await call("counter-1", "increment", { by: 5 });
     await shows(page, "#actor-summary", new RegExp(`^version ${before + 1} `));
-    expect(await page.locator("#diff").innerText()).toContain("~ changed count: 2 → 7");
+    expect(await page.locator("#diff").textContent()).toContain("~ changed count: 2 → 7");
     await shows(page, 'tr[data-actor="counter-1"] td[data-field="version"]', new RegExp(`^${before + 1}$`));
     await page.close();
   });
@@ -200,9 +200,9 @@ describe("one actor in the inspector", () => {
     expect(banner).toContain("PARKED since");
     expect(banner).toContain("HANDLER_FAILED: by must be an integer, got 1.5");
     expect(await page.locator("#waiting tbody tr").count()).toBe(1);
-    expect(await page.locator("#waiting tbody").innerText()).toContain('{"by":3}');
+    expect(await page.locator("#waiting tbody").textContent()).toContain('{"by":3}');
     await page.waitForSelector("#letters tbody tr");
-    expect(await page.locator("#letters tbody").innerText()).toContain("counter-2-poison");
+    expect(await page.locator("#letters tbody").textContent()).toContain("counter-2-poison");
 
     await page.click("#unpark");
     await shows(page, "#actor-action-result", "1 message(s) were waiting, 1 ran in order");
