@@ -39,6 +39,7 @@ const COMMANDS = [
   "state tail",
   "state unpark",
   "state list",
+  "inspect",
   "logs",
   "test",
   "build",
