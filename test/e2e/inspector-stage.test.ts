@@ -21,8 +21,16 @@ function startInspect(root: string): Promise<string> {
   const ctx: CliContext = {
     cwd: root,
     env: ENV,
-    stdout: { write: (t) => void (output += t) },
-    stderr: { write: (t) => void (output += t) },
+    stdout: {
+      write: (t) => {
+        output += t;
+      },
+    },
+    stderr: {
+      write: (t) => {
+        output += t;
+      },
+    },
     isTTY: false,
     prompts: {
       interactive: false,
@@ -40,7 +48,8 @@ function startInspect(root: string): Promise<string> {
 }
 
 async function count(actorId: string): Promise<number> {
-  return ((await stage.ports.store.read(actorId))?.state as { count: number }).count;
+  const record = await stage.ports.store.read(actorId);
+  return (record?.state as { count: number } | undefined)?.count ?? 0;
 }
 
 async function open(hash = ""): Promise<Page> {
