@@ -182,12 +182,8 @@ describe("least privilege", () => {
     const policy = Object.values(synthesized.findResources("AWS::IAM::Policy")).find((p) =>
       JSON.stringify(p.Properties.Roles).includes(opsRole),
     );
-    const statements = new Map(
-      ((policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement ?? []).map((s) => [
-        s.Sid,
-        s,
-      ]),
-    );
+    const document = policy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined;
+    const statements = new Map((document?.Statement ?? []).map((s) => [s.Sid, s]));
     const state = logicalId(synthesized, "AWS::DynamoDB::Table", { TableName: "MyApp-dev-State" });
     const fleet = statements.get("FleetIndex") as Statement;
     expect(actionsOf(fleet)).toEqual(["dynamodb:Query"]);
