@@ -6,6 +6,7 @@
  * machine lands on both designs rather than on whichever ran at that moment.
  */
 import { randomUUID } from "node:crypto";
+import { DEFAULTS } from "../runtime/adapters/aws/config.ts";
 import { createFabricResources } from "../runtime/adapters/aws/fabric-resources.ts";
 import { dynamoDbLocal } from "../test/support/dynamodb-local.ts";
 import { fauxqs } from "../test/support/fauxqs.ts";
@@ -25,6 +26,8 @@ export interface AwsBenchOptions {
   batches: number;
   batchSize: number;
   rounds: number;
+  /** The durable design's warm grace (each instance keeps the actors it committed this long). */
+  warmGraceMs: number;
   onProgress?: (line: string) => void;
 }
 
@@ -49,6 +52,7 @@ export const DEFAULT_AWS_OPTIONS: AwsBenchOptions = {
   batches: 24,
   batchSize: 10,
   rounds: 4,
+  warmGraceMs: DEFAULTS.warmGraceMs,
 };
 
 export async function runAwsBench(options: AwsBenchOptions = DEFAULT_AWS_OPTIONS): Promise<AwsBenchResults> {
@@ -71,6 +75,7 @@ export async function runAwsBench(options: AwsBenchOptions = DEFAULT_AWS_OPTIONS
     settings: resources.settings,
     queueArn: resources.queues.queueArn,
     instances: options.concurrency,
+    warmGraceMs: options.warmGraceMs,
   };
   const designs = [durableDesign(env), baselineDesign(env)] as const;
   const progress = options.onProgress ?? (() => undefined);

@@ -32,6 +32,8 @@ export interface DesignEnv {
   settings: AwsFabricSettings;
   queueArn: string;
   instances: number;
+  /** The durable design's warm grace per instance (0: every call acquires and loads). */
+  warmGraceMs: number;
 }
 
 const FUNCTION = "durable-bench";
@@ -43,9 +45,10 @@ export function durableDesign(env: DesignEnv): Design {
     deadLetterWaitSeconds: 0,
   });
   // Turn logs and EMF metrics would flood the benchmark's output; dropping them costs nothing
-  // the adapter measures, and Lambda writes them to CloudWatch asynchronously anyway.
+  // the adapter measures, and Lambda writes them to CloudWatch asynchronously anyway. Each handler
+  // is a container of its own, with its own warm actors.
   const handlers: DurableLambdaHandler[] = Array.from({ length: env.instances }, () =>
-    createLambdaHandler([counter], { ports, write: () => undefined }),
+    createLambdaHandler([counter], { ports, write: () => undefined, warmGraceMs: env.warmGraceMs }),
   );
   const at = (instance: number): DurableLambdaHandler =>
     handlers[instance % handlers.length] as DurableLambdaHandler;

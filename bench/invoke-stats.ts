@@ -19,8 +19,9 @@ export interface InvokeSummary {
   readonly n: number;
   /** Mean DynamoDB requests (HTTP attempts) per invoke or batch. */
   readonly requests: number;
-  /** Mean and worst sequential round trips (see request-log.ts for the definition). */
+  /** Mean, median and worst sequential round trips (see request-log.ts for the definition). */
   readonly roundTrips: number;
+  readonly roundTripsP50: number;
   readonly roundTripsMax: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -71,6 +72,7 @@ export function summarizeSamples(samples: readonly InvokeSample[]): InvokeSummar
     n,
     requests: mean((s) => s.requests),
     roundTrips: mean((s) => s.roundTrips),
+    roundTripsP50: summarize(samples.map((s) => s.roundTrips)).p50Ms,
     roundTripsMax: samples.reduce((max, s) => Math.max(max, s.roundTrips), 0),
     ...summarize(samples.map((s) => s.ms)),
     meanMs: mean((s) => s.ms),

@@ -1,14 +1,18 @@
 /**
- * The local fabric against the Miniflare Durable Object peer: `durable dev` serving a freshly
- * generated counter project, and workerd serving the same counter as a SQLite-backed Durable
- * Object, both over HTTP on 127.0.0.1 with this (Bun) process as the client. Workloads run in
- * rounds that alternate which backend goes first (ABBA), so noise from the shared machine is
- * spread over both.
+ * The local fabric against its peers, all over HTTP on 127.0.0.1 with this (Bun) process as the
+ * client: `durable dev` serving a freshly generated counter project, Miniflare (workerd, hosted
+ * by Node) serving the counter as a SQLite-backed Durable Object, and Restate (restate-server
+ * plus the counter as a virtual object on the Bun SDK). Workloads run in rounds that rotate which
+ * backend goes first, so noise from the shared machine is spread over all of them. Memory is the
+ * RSS of every process each one needs.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { childPid, DURABLE_BIN, rssMb, startDevProcess } from "./dev-process.ts";
+import { durableBin, startDevProcess } from "./dev-process.ts";
+import { startMiniflareHost } from "./miniflare/host-peer.ts";
+import { treeRss } from "./processes.ts";
+import { startRestatePeer } from "./restate/peer.ts";
 import {
   type HotResult,
   hotSequential,
@@ -39,34 +43,33 @@ export const DEFAULT_LOCAL_OPTIONS: LocalBenchOptions = {
   settleMs: 2000,
 };
 
+export interface Memory {
+  /** RSS of every process of the backend, summed, once started and quiet. */
+  idleMb: number;
+  /** The same after the workloads, once quiet again. */
+  afterLoadMb: number;
+  /** Idle RSS per process name (e.g. { node: 43, bun: 48 }). */
+  byProcess: Record<string, number>;
+}
+
 export interface BackendResults {
   hot: { n: number; p50Ms: number; p99Ms: number; opsPerSec: number; finalCount: number | undefined };
   spread: { total: number; actors: number; clients: number; p50Ms: number; p99Ms: number; opsPerSec: number };
+  memory: Memory;
 }
 
-export interface LocalBenchResults {
-  local: BackendResults & {
-    /** VmRSS of the Bun process serving `durable dev`, after start-up and a quiet spell. */
-    devRssMb: number;
-    /** The same after the workloads, once quiet again. */
-    devRssAfterLoadMb: number;
-    /** The Node launcher (bin/durable.js), which stays alive as the Bun child's parent. */
-    launcherRssMb: number;
-  };
-  miniflare: BackendResults & { workerdRssMb: number | undefined };
-}
+export type BackendName = "local" | "miniflare" | "restate";
+export type LocalBenchResults = Record<BackendName, BackendResults>;
 
 interface Backend {
-  name: string;
+  name: BackendName;
   url: string;
-  /** What is known about the server when a request to it failed. */
+  /** Process trees that make up the backend. */
+  pids: readonly number[];
   diagnose: () => string;
+  stop(): Promise<void>;
   hot: HotResult[];
   spread: SpreadResult[];
-}
-
-interface PeerModule {
-  startMiniflarePeer(): Promise<{ url: string; stop(): Promise<void> }>;
 }
 
 export async function runLocalBench(
@@ -74,56 +77,56 @@ export async function runLocalBench(
 ): Promise<LocalBenchResults> {
   const progress = options.onProgress ?? (() => undefined);
   const dir = await mkdtemp(join(tmpdir(), "durable-bench-local-"));
+  const backends: Backend[] = [];
   try {
     const project = join(dir, "counter");
     await generateCounter(project);
     const dev = await startDevProcess(project);
-    // Miniflare lives in bench/node_modules, outside the main install: a computed specifier keeps
-    // the root typecheck (which has no miniflare) from following the import.
-    const peerModule = new URL("./miniflare/peer.ts", import.meta.url).href;
-    const { startMiniflarePeer } = (await import(peerModule)) as PeerModule;
-    let peer: Awaited<ReturnType<PeerModule["startMiniflarePeer"]>> | undefined;
-    try {
-      peer = await startMiniflarePeer();
-      await Bun.sleep(options.settleMs);
-      const devRssMb = rssMb(dev.bunPid);
-      const launcherRssMb = rssMb(dev.launcherPid);
-      const workerdRssMb = workerdRss();
-      const local: Backend = {
-        name: "durable dev",
-        url: dev.url,
-        diagnose: () => `exit code ${String(dev.exitCode())}, stderr: ${dev.stderrTail().slice(-1500)}`,
-        hot: [],
-        spread: [],
-      };
-      const mf: Backend = { name: "miniflare", url: peer.url, diagnose: () => "", hot: [], spread: [] };
-      progress("local: hot actor (durable dev vs miniflare)");
-      const hotN = Math.ceil(options.hotN / options.hotRounds);
-      await alternate([local, mf], options.hotRounds, async (b, round) => {
-        b.hot.push(await hotSequential(b.url, { actorId: "bench-hot", n: hotN, warmup: round < 2 ? 20 : 0 }));
+    backends.push({
+      name: "local",
+      ...dev,
+      pids: [dev.pid],
+      diagnose: () => dev.tail().slice(-1500),
+      hot: [],
+      spread: [],
+    });
+    progress("local: starting Miniflare (Node host + workerd)");
+    const mf = await startMiniflareHost();
+    backends.push({ name: "miniflare", ...mf, diagnose: () => "", hot: [], spread: [] });
+    progress("local: starting Restate (restate-server + the Bun SDK service)");
+    const rs = await startRestatePeer();
+    backends.push({ name: "restate", ...rs, diagnose: () => "", hot: [], spread: [] });
+    await Bun.sleep(options.settleMs);
+    const idle = new Map(backends.map((b) => [b.name, treeRss(b.pids)]));
+    progress("local: hot actor (durable dev, miniflare, restate)");
+    const hotN = Math.ceil(options.hotN / options.hotRounds);
+    await rotate(backends, options.hotRounds, async (b, round) => {
+      b.hot.push(await hotSequential(b.url, { actorId: "bench-hot", n: hotN, warmup: round === 0 ? 20 : 0 }));
+    });
+    progress("local: spread over actors");
+    const total = Math.ceil(options.spreadTotal / options.spreadRounds);
+    await rotate(backends, options.spreadRounds, async (b, round) => {
+      const run = await spreadConcurrent(b.url, {
+        actors: options.spreadActors,
+        total,
+        clients: options.clients,
+        prefix: "bench-spread",
+        warmup: round === 0 ? options.clients * 4 : 0,
       });
-      progress("local: spread over actors");
-      const total = Math.ceil(options.spreadTotal / options.spreadRounds);
-      await alternate([local, mf], options.spreadRounds, async (b, round) => {
-        const run = await spreadConcurrent(b.url, {
-          actors: options.spreadActors,
-          total,
-          clients: options.clients,
-          prefix: "bench-spread",
-          warmup: round < 2 ? options.clients * 4 : 0,
-        });
-        b.spread.push(run);
-      });
-      await Bun.sleep(options.settleMs);
-      const devRssAfterLoadMb = rssMb(dev.bunPid);
-      return {
-        local: { ...pool(local, options), devRssMb, devRssAfterLoadMb, launcherRssMb },
-        miniflare: { ...pool(mf, options), workerdRssMb },
+      b.spread.push(run);
+    });
+    await Bun.sleep(options.settleMs);
+    const results = {} as LocalBenchResults;
+    for (const b of backends) {
+      const rest = idle.get(b.name) ?? { totalMb: 0, byProcess: {} };
+      results[b.name] = {
+        ...pool(b, options),
+        memory: { idleMb: rest.totalMb, afterLoadMb: treeRss(b.pids).totalMb, byProcess: rest.byProcess },
       };
-    } finally {
-      await Promise.all([dev.stop(), peer?.stop()]);
     }
+    return results;
   } finally {
+    await Promise.all(backends.map((b) => b.stop().catch(() => undefined)));
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -132,9 +135,9 @@ export async function runLocalBench(
  * `--no-install`: the project's npm install only links durable-lambda back to this repo (it took
  * minutes on a busy machine), and `durable dev` runs from the copied runtime in ./durable anyway.
  */
-async function generateCounter(project: string): Promise<void> {
+export async function generateCounter(project: string): Promise<void> {
   const init = Bun.spawn({
-    cmd: ["node", DURABLE_BIN, "init", project, "--template", "counter", "--yes", "--no-install", "--no-git"],
+    cmd: [durableBin(), "init", project, "--template", "counter", "--yes", "--no-install", "--no-git"],
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1" },
@@ -143,18 +146,17 @@ async function generateCounter(project: string): Promise<void> {
   if (code !== 0) throw new Error(`durable init failed (${code}): ${stderr.slice(-2000)}`);
 }
 
-/** Runs one round per backend per index, alternating which goes first. */
-async function alternate(
-  backends: readonly [Backend, Backend],
+/** Runs one round per backend per index, rotating which goes first. */
+async function rotate(
+  backends: readonly Backend[],
   rounds: number,
   run: (backend: Backend, round: number) => Promise<void>,
 ): Promise<void> {
-  let turn = 0;
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? [backends[0], backends[1]] : [backends[1], backends[0]];
+    const order = backends.map((_, i) => backends[(i + r) % backends.length] as Backend);
     for (const b of order) {
       try {
-        await run(b, turn++);
+        await run(b, r);
       } catch (error) {
         throw new Error(`${b.name} at ${b.url}: ${(error as Error).message} ${b.diagnose()}`, {
           cause: error,
@@ -164,7 +166,7 @@ async function alternate(
   }
 }
 
-function pool(b: Backend, options: LocalBenchOptions): BackendResults {
+function pool(b: Backend, options: LocalBenchOptions): Omit<BackendResults, "memory"> {
   const hotLatencies = b.hot.flatMap((r) => r.latenciesMs);
   const hotMs = b.hot.reduce((sum, r) => sum + r.elapsedMs, 0);
   const spreadLatencies = b.spread.flatMap((r) => r.latenciesMs);
@@ -184,13 +186,4 @@ function pool(b: Backend, options: LocalBenchOptions): BackendResults {
       opsPerSec: (spreadLatencies.length * 1000) / spreadMs,
     },
   };
-}
-
-/** Miniflare runs workerd as a child of this process; its memory is reported for scale. */
-function workerdRss(): number | undefined {
-  try {
-    return rssMb(childPid(process.pid, "workerd"));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: the AWS path against its baseline on DynamoDB Local, then the local fabric
- * against Miniflare; prints a table and writes bench/results/latest.json.
+ * `npm run bench`: each section measures one thing against its reference in the same run (the
+ * AWS path against its baseline on DynamoDB Local; the local fabric against Miniflare and
+ * Restate; the CLI against starting Bun), prints a table, and the run writes
+ * bench/results/latest.json with every section's numbers and a `targets` list.
  *
- *   bun bench/run.ts [--quick] [--only aws|local] [--out <file>]
+ *   bun bench/run.ts [--quick] [--only aws,local,cli,state] [--out <file>]
  *
  * --quick shrinks every workload (a smoke run of the harness, not a result). Numbers are only
  * comparable side by side within one run: the machine is shared, so ratios are the result.
@@ -12,10 +14,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { type AwsBenchOptions, DEFAULT_AWS_OPTIONS, runAwsBench } from "./aws-bench.ts";
-import { DEFAULT_LOCAL_OPTIONS, type LocalBenchOptions, runLocalBench } from "./local-bench.ts";
-import { awsJson, awsTargets, localJson, localTargets, type Target } from "./report.ts";
-import { awsTable, localTable, targetsTable } from "./table.ts";
+import { SECTIONS } from "./sections.ts";
 
 const BENCH_DIR = import.meta.dir;
 
@@ -26,25 +25,15 @@ const { values: args } = parseArgs({
     out: { type: "string", default: join(BENCH_DIR, "results", "latest.json") },
   },
 });
-if (args.only !== undefined && args.only !== "aws" && args.only !== "local") {
-  console.error(`--only takes "aws" or "local", not "${args.only}"`);
+const only = args.only?.split(",").map((s) => s.trim());
+const unknown = only?.filter((name) => !SECTIONS.some((s) => s.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(
+    `--only takes ${SECTIONS.map((s) => s.name).join(", ")} (comma-separated), not "${unknown.join(", ")}"`,
+  );
   process.exit(2);
 }
-
-const aws: AwsBenchOptions = args.quick
-  ? { ...DEFAULT_AWS_OPTIONS, hotInvokes: 20, spreadInvokes: 20, spreadActors: 10, batches: 4, rounds: 2 }
-  : DEFAULT_AWS_OPTIONS;
-const local: LocalBenchOptions = args.quick
-  ? {
-      ...DEFAULT_LOCAL_OPTIONS,
-      hotN: 100,
-      hotRounds: 2,
-      spreadTotal: 400,
-      spreadActors: 40,
-      spreadRounds: 2,
-      settleMs: 500,
-    }
-  : DEFAULT_LOCAL_OPTIONS;
+const chosen = SECTIONS.filter((s) => !only || only.includes(s.name));
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -52,25 +41,16 @@ const progress = (line: string): void => {
   console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 };
 
-await ensureBenchDependencies();
+if (chosen.some((s) => s.needsPeers)) await ensureBenchDependencies();
 
 const results: Record<string, unknown> = {};
-const targets: Target[] = [];
-const sections: string[] = [];
-
-if (args.only !== "local") {
-  progress("aws: starting DynamoDB Local and fauxqs");
-  const r = await runAwsBench({ ...aws, onProgress: progress });
-  results.aws = awsJson(r, aws);
-  targets.push(...awsTargets(r));
-  sections.push(awsTable(r, aws.latencyMs, aws.concurrency, aws.spreadActors));
-}
-if (args.only !== "aws") {
-  progress("local: generating a counter project, starting durable dev and Miniflare");
-  const r = await runLocalBench({ ...local, onProgress: progress });
-  Object.assign(results, localJson(r));
-  targets.push(...localTargets(r));
-  sections.push(localTable(r));
+const targets: unknown[] = [];
+const tables: string[] = [];
+for (const section of chosen) {
+  const outcome = await section.run({ quick: args.quick, progress });
+  Object.assign(results, outcome.json);
+  targets.push(...outcome.targets);
+  tables.push(outcome.table);
 }
 
 const durationS = (performance.now() - started) / 1000;
@@ -96,19 +76,26 @@ console.log(
   `\nDurable Lambda benchmark${args.quick ? " (--quick: harness smoke, not a result)" : ""}: ` +
     `bun ${Bun.version}, ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}, ${durationS.toFixed(0)} s\n`,
 );
-for (const section of sections) console.log(`${section}\n`);
-console.log(targetsTable(targets));
+for (const table of tables) console.log(`${table}\n`);
+const { targetsTable } = await import("./table.ts");
+console.log(targetsTable(targets as Parameters<typeof targetsTable>[0]));
 console.log(`\nwrote ${args.out}`);
 // Exit 0 even when a target is missed: the table and JSON are the output, a miss is a finding.
 process.exit(0);
 
-/** Miniflare lives in bench/'s own package; `npm run bench` installs it before this process starts. */
+/** The peers (Miniflare, Restate) live in bench/'s own package so the main install stays lean. */
 async function ensureBenchDependencies(): Promise<void> {
-  if (args.only === "aws" || existsSync(join(BENCH_DIR, "node_modules", "miniflare"))) return;
-  console.error(
-    "bench/node_modules is missing: run `npm run bench` (it installs them first) or `npm ci --prefix bench`",
+  const installed = ["miniflare", "@restatedev/restate-server", "@restatedev/restate-sdk"].every((name) =>
+    existsSync(join(BENCH_DIR, "node_modules", name, "package.json")),
   );
-  process.exit(2);
+  if (installed) return;
+  progress("installing bench dependencies (npm ci --prefix bench)");
+  const npm = Bun.spawn({
+    cmd: ["npm", "ci", "--prefix", BENCH_DIR, "--no-audit", "--no-fund"],
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if ((await npm.exited) !== 0) throw new Error("npm ci --prefix bench failed");
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

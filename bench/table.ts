@@ -1,7 +1,8 @@
 /** The printed summary: plain aligned text, readable in a terminal and in a CI log. */
 import type { AwsBenchResults } from "./aws-bench.ts";
+import type { CliBenchResults } from "./cli-bench.ts";
 import type { InvokeSummary } from "./invoke-stats.ts";
-import type { LocalBenchResults } from "./local-bench.ts";
+import type { BackendResults, LocalBenchResults } from "./local-bench.ts";
 import type { Target } from "./report.ts";
 
 type Row = readonly string[];
@@ -25,14 +26,23 @@ export function formatTable(rows: readonly Row[]): string {
 const f = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 const ratio = (a: number, b: number): string => (b === 0 ? "-" : (a / b).toFixed(2));
 
-export function awsTable(r: AwsBenchResults, latencyMs: number, concurrency: number, actors: number): string {
+export function awsTable(
+  r: AwsBenchResults,
+  o: { latencyMs: number; concurrency: number; spreadActors: number; warmGraceMs: number },
+): string {
+  const { latencyMs, concurrency, spreadActors: actors, warmGraceMs } = o;
   const d = r.durable;
   const b = r.baseline;
   const perMsg = (units: number): number => units / 10;
   // What an invoke would take if DynamoDB answered every request in exactly `latencyMs`.
   const model = (s: InvokeSummary): number => s.meanMs - s.storageMs + s.roundTrips * latencyMs;
   return formatTable([
-    [`AWS path: DynamoDB Local + ${latencyMs} ms per request`, "durable", "baseline", "ratio"],
+    [
+      `AWS path: DynamoDB Local + ${latencyMs} ms per request, warm grace ${warmGraceMs} ms`,
+      "durable",
+      "baseline",
+      "ratio",
+    ],
     [
       "sync, 1 hot actor: DynamoDB requests / invoke",
       f(d.hot.requests, 2),
@@ -72,9 +82,15 @@ export function awsTable(r: AwsBenchResults, latencyMs: number, concurrency: num
       ratio(d.spread.p50Ms, b.spread.p50Ms),
     ],
     [
-      "sync: read / write request units per invoke",
+      "sync, hot: read / write request units per invoke",
       `${f(d.hot.readUnits)} / ${f(d.hot.writeUnits)}`,
       `${f(b.hot.readUnits)} / ${f(b.hot.writeUnits)}`,
+      "",
+    ],
+    [
+      "sync, spread: read / write request units per invoke",
+      `${f(d.spread.readUnits)} / ${f(d.spread.writeUnits)}`,
+      `${f(b.spread.readUnits)} / ${f(b.spread.writeUnits)}`,
       "",
     ],
     [
@@ -105,37 +121,48 @@ export function awsTable(r: AwsBenchResults, latencyMs: number, concurrency: num
 }
 
 export function localTable(r: LocalBenchResults): string {
-  const l = r.local;
-  const m = r.miniflare;
+  const { local: l, miniflare: m, restate: s } = r;
+  const all = [l, m, s];
+  const row = (label: string, pick: (b: BackendResults) => string): string[] => [label, ...all.map(pick)];
+  const best = (pick: (b: BackendResults) => number) => Math.max(pick(m), pick(s));
   return formatTable([
-    ["Local fabric over HTTP (Bun client)", "durable dev", "miniflare", "ratio"],
+    ["Local, over HTTP (Bun client)", "durable dev", "miniflare", "restate", "dev / best peer"],
+    [...row(`hot: ${l.hot.n} sequential increments, p50 ms`, (b) => f(b.hot.p50Ms, 3)), ""],
+    [...row("hot: p99 ms", (b) => f(b.hot.p99Ms, 2)), ""],
     [
-      `hot: ${l.hot.n} sequential increments, p50 ms`,
-      f(l.hot.p50Ms, 3),
-      f(m.hot.p50Ms, 3),
-      ratio(l.hot.p50Ms, m.hot.p50Ms),
-    ],
-    ["hot: p99 ms", f(l.hot.p99Ms, 2), f(m.hot.p99Ms, 2), ratio(l.hot.p99Ms, m.hot.p99Ms)],
-    ["hot: ops / s", f(l.hot.opsPerSec, 0), f(m.hot.opsPerSec, 0), ratio(l.hot.opsPerSec, m.hot.opsPerSec)],
-    [
-      `spread: ${l.spread.total} over ${l.spread.actors} actors, ${l.spread.clients} clients, ops / s`,
-      f(l.spread.opsPerSec, 0),
-      f(m.spread.opsPerSec, 0),
-      ratio(l.spread.opsPerSec, m.spread.opsPerSec),
+      ...row("hot: ops / s", (b) => f(b.hot.opsPerSec, 0)),
+      ratio(
+        l.hot.opsPerSec,
+        best((b) => b.hot.opsPerSec),
+      ),
     ],
     [
-      "spread: p50 / p99 ms",
-      `${f(l.spread.p50Ms, 2)} / ${f(l.spread.p99Ms, 1)}`,
-      `${f(m.spread.p50Ms, 2)} / ${f(m.spread.p99Ms, 1)}`,
-      "",
+      ...row(
+        `spread: ${l.spread.total} over ${l.spread.actors} actors, ${l.spread.clients} clients, ops / s`,
+        (b) => f(b.spread.opsPerSec, 0),
+      ),
+      ratio(
+        l.spread.opsPerSec,
+        best((b) => b.spread.opsPerSec),
+      ),
     ],
+    [...row("spread: p50 / p99 ms", (b) => `${f(b.spread.p50Ms, 2)} / ${f(b.spread.p99Ms, 1)}`), ""],
     [
-      "idle RSS MB (durable dev: Bun child; miniflare: workerd)",
-      f(l.devRssMb),
-      m.workerdRssMb === undefined ? "-" : f(m.workerdRssMb),
-      "",
+      ...row(
+        "idle RSS MB, every process (dev: bin + Bun; miniflare: node + workerd; restate: server + Bun)",
+        (b) => f(b.memory.idleMb),
+      ),
+      ratio(l.memory.idleMb, Math.min(m.memory.idleMb, s.memory.idleMb)),
     ],
-    ["RSS MB after the workloads (Bun child)", f(l.devRssAfterLoadMb), "", ""],
+    [...row("RSS MB after the workloads", (b) => f(b.memory.afterLoadMb)), ""],
+  ]);
+}
+
+export function cliTable(r: CliBenchResults): string {
+  return formatTable([
+    [`Whole processes, median of ${r.runs}`, "ms", "× bun -e 0"],
+    [r.command, f(r.invokeWallMs), ratio(r.invokeWallMs, r.bunFloorMs)],
+    ["bun -e 0", f(r.bunFloorMs), "1.00"],
   ]);
 }
 

@@ -26,6 +26,7 @@ export async function openLocalFabric(
   const ports = project.local.openLocalPorts({
     path: project.dbPath,
     durability: project.config.dev.durability,
+    largeState: true,
   });
   const logTurn = turnLogWriter(project.root);
   const fabric = new project.runtime.Fabric({

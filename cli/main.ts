@@ -19,6 +19,7 @@ const COMMANDS: [name: string, load: () => Promise<CommandModule>][] = [
   ["state", async () => (await import("./commands/state.ts")).stateCommand],
   ["dlq", async () => (await import("./commands/dlq.ts")).dlqCommand],
   ["inspect", async () => (await import("./commands/inspect.ts")).inspectCommand],
+  ["migrate", async () => (await import("./commands/migrate.ts")).migrateCommand],
   ["logs", async () => (await import("./commands/logs.ts")).logsCommand],
   ["test", async () => (await import("./commands/test.ts")).testCommand],
   ["build", async () => (await import("./commands/build.ts")).buildCommand],
@@ -124,7 +125,8 @@ function report(error: unknown, ctx: CliContext, json: boolean): number {
 }
 
 function writeJsonError(ctx: CliContext, code: string, message: string, hint: string | undefined): void {
-  ctx.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
+  // One line: streaming commands (tail, logs, migrate) print JSON lines, and the error ends them.
+  ctx.stdout.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`);
 }
 
 /** Commander's parse errors, with the nearest command or option suggested however far it is. */

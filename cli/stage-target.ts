@@ -14,6 +14,8 @@ export interface StageOutputs {
   stateTable: string;
   locksTable: string;
   workflowsTable: string;
+  /** States too large for an item (absent from stage files written before large states). */
+  stateBucket?: string;
   queueUrl: string;
   /** The DLQs (absent from stage files written before they were recorded). */
   queueDlqUrl?: string;

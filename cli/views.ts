@@ -11,6 +11,8 @@ export interface RecordView {
   actorId: string;
   actorType: string | null;
   version: number;
+  /** The state's schema version (records written before versioned state are schema 1). */
+  schema: number;
   state: JsonValue | null;
   timers: Record<string, { timerId: string; at: string; data?: JsonValue | undefined }>;
   parked: { messageId: string; handler: string; at: string; error: SerializedError } | null;
@@ -29,6 +31,7 @@ export function recordView(record: ActorRecord): RecordView {
     actorId: record.actorId,
     actorType: record.actorType,
     version: record.version,
+    schema: record.schema ?? 1,
     state: record.state,
     timers,
     parked: record.parked ? { ...record.parked, at: isoTime(record.parked.at) } : null,

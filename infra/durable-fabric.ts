@@ -4,6 +4,7 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -11,11 +12,12 @@ import { DEFAULTS, ENV, type FabricEnvName } from "../runtime/adapters/aws/confi
 import { FabricAlarms } from "./alarms.ts";
 import { FabricConfigError } from "./errors.ts";
 import { acknowledge, wildcardResourceRule } from "./nag.ts";
-import { type FabricNames, fabricNames } from "./names.ts";
+import { type FabricNames, fabricNames, stateBucketName } from "./names.ts";
 import { addFabricOutputs } from "./outputs.ts";
-import { grantFabricAccess, inspectStatements, scheduleArn } from "./permissions.ts";
+import { grantFabricAccess, inspectStatements, scheduleArn, stateObjectArns } from "./permissions.ts";
 import { FabricQueues } from "./queues.ts";
 import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
+import { FabricStateBucket } from "./state-bucket.ts";
 import { FabricSweeper } from "./sweeper.ts";
 import { FabricTables } from "./tables.ts";
 
@@ -56,6 +58,8 @@ export class DurableFabric extends Construct {
   readonly stateTable: dynamodb.Table;
   readonly locksTable: dynamodb.Table;
   readonly workflowsTable: dynamodb.Table;
+  /** States too large for a DynamoDB item (see infra/state-bucket.ts). */
+  readonly stateBucket: s3.Bucket;
   readonly queue: sqs.Queue;
   readonly queueDlq: sqs.Queue;
   readonly delayQueue: sqs.Queue;
@@ -91,6 +95,11 @@ export class DurableFabric extends Construct {
     this.stateTable = tables.state;
     this.locksTable = tables.locks;
     this.workflowsTable = tables.workflows;
+    const stack = Stack.of(this);
+    this.stateBucket = new FabricStateBucket(this, "StateBucket", {
+      bucketName: stateBucketName(props.prefix, stack.account, stack.region),
+      removalPolicy,
+    }).bucket;
 
     const queues = new FabricQueues(this, "Queues", {
       names,
@@ -133,6 +142,7 @@ export class DurableFabric extends Construct {
       [ENV.maxReceives]: String(DEFAULTS.maxReceives),
       [ENV.leaseMs]: String(leaseMs),
       [ENV.prefix]: props.prefix,
+      [ENV.stateBucket]: this.stateBucket.bucketName,
     };
 
     const access = {
@@ -140,6 +150,7 @@ export class DurableFabric extends Construct {
       state: this.stateTable,
       locks: this.locksTable,
       workflows: this.workflowsTable,
+      stateBucket: this.stateBucket,
       queue: this.queue,
       queueDlq: this.queueDlq,
       delayQueue: this.delayQueue,
@@ -153,6 +164,11 @@ export class DurableFabric extends Construct {
         fn.role ?? fn,
         [wildcardResourceRule(this, scheduleArn(Stack.of(this), names))],
         "Each far timer is a one-time schedule the runtime creates under its own name; the wildcard is confined to this fabric's schedule group.",
+      );
+      acknowledge(
+        fn.role ?? fn,
+        [wildcardResourceRule(this, stateObjectArns(this.stateBucket)[0] as string)],
+        "Each large state is an object the runtime names itself (actor, version, content hash); the wildcard is confined to the state/ prefix of this fabric's own bucket.",
       );
       // Partial batch responses are what keep per-actor order: after the first failure in a
       // group, the rest of the group is reported failed instead of the whole batch retrying.
@@ -215,6 +231,7 @@ export class DurableFabric extends Construct {
         stateTable: this.stateTable.tableName,
         locksTable: this.locksTable.tableName,
         workflowsTable: this.workflowsTable.tableName,
+        stateBucket: this.stateBucket.bucketName,
         queueUrl: this.queue.queueUrl,
         queueArn: this.queue.queueArn,
         queueDlqUrl: this.queueDlq.queueUrl,
@@ -234,12 +251,17 @@ export class DurableFabric extends Construct {
 
   /**
    * Lets an operator's role list and inspect this fabric read-only (`durable state list --stage`,
-   * `durable inspect --stage`): Query on the fleet index and the State table, item reads, and
-   * reading the actor and signal DLQs. Invoking, unparking and redriving need more.
+   * `durable inspect --stage`): Query on the fleet index and the State table, item reads, the
+   * objects of large states, and reading the actor and signal DLQs. Invoking, unparking and
+   * redriving need more.
    * @example fabric.grantInspect(iam.Role.fromRoleName(this, "Ops", "ops"));
    */
   grantInspect(grantee: iam.IGrantable): void {
-    const access = { state: this.stateTable, deadLetterQueues: [this.queueDlq, this.signalDlq] };
+    const access = {
+      state: this.stateTable,
+      stateBucket: this.stateBucket,
+      deadLetterQueues: [this.queueDlq, this.signalDlq],
+    };
     for (const statement of inspectStatements(access)) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Token } from "aws-cdk-lib";
 import { FabricConfigError } from "./errors.ts";
 
@@ -49,6 +50,25 @@ export function validatePrefix(prefix: string): void {
       hint: "Use 1-48 characters: a letter, then letters, digits or hyphens (e.g. MyApp-dev).",
     });
   }
+}
+
+/** S3 bucket names are at most 63 characters: the prefix part is cut (with a hash of the whole) to fit. */
+const BUCKET_BASE_MAX = 35;
+
+/**
+ * The large-state bucket's name: bucket names are global, so it carries the account and region
+ * (tokens in an environment-agnostic stack), and lowercase. Deterministic, so a kept stage's
+ * bucket is found again by name after `durable destroy`.
+ * @example stateBucketName("Orders-prod", "123456789012", "eu-west-1") // "orders-prod-state-123456789012-eu-west-1"
+ */
+export function stateBucketName(prefix: string, account: string, region: string): string {
+  validatePrefix(prefix);
+  const lower = `${prefix.toLowerCase()}-state`;
+  const base =
+    lower.length <= BUCKET_BASE_MAX
+      ? lower
+      : `${lower.slice(0, BUCKET_BASE_MAX - 9)}-${createHash("sha256").update(prefix).digest("hex").slice(0, 8)}`;
+  return `${base}-${account}-${region}`;
 }
 
 export function fabricNames(prefix: string): FabricNames {

@@ -11,6 +11,7 @@ export const FABRIC_OUTPUTS = {
   stateTable: "DurableStateTable",
   locksTable: "DurableLocksTable",
   workflowsTable: "DurableWorkflowsTable",
+  stateBucket: "DurableStateBucket",
   queueUrl: "DurableQueueUrl",
   queueArn: "DurableQueueArn",
   queueDlqUrl: "DurableQueueDlqUrl",

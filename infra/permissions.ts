@@ -2,8 +2,10 @@ import { ArnFormat, Stack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { TABLES } from "../runtime/adapters/aws/config.ts";
+import { STATE_OBJECT_PREFIX, SWEEP_CURSOR_KEY } from "../runtime/adapters/shared/state-objects.ts";
 import type { FabricNames } from "./names.ts";
 
 export interface FabricAccess {
@@ -11,6 +13,7 @@ export interface FabricAccess {
   state: dynamodb.ITable;
   locks: dynamodb.ITable;
   workflows: dynamodb.ITable;
+  stateBucket: s3.IBucket;
   queue: sqs.IQueue;
   queueDlq: sqs.IQueue;
   delayQueue: sqs.IQueue;
@@ -52,6 +55,19 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
       actions: [...READ, ...ITEM_WRITE],
       resources: [access.locks.tableArn],
     }),
+    // Large states: objects the runtime writes before a commit, reads on load and deletes once no
+    // record points at them; listing (the orphan sweep) is confined to the state/ prefix.
+    new iam.PolicyStatement({
+      sid: "LargeStates",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      resources: stateObjectArns(access.stateBucket),
+    }),
+    new iam.PolicyStatement({
+      sid: "LargeStatesSweep",
+      actions: ["s3:ListBucket"],
+      resources: [access.stateBucket.bucketArn],
+      conditions: { StringLike: { "s3:prefix": [STATE_OBJECT_PREFIX, `${STATE_OBJECT_PREFIX}*`] } },
+    }),
     new iam.PolicyStatement({
       sid: "ActorQueues",
       actions: QUEUE_ACTIONS,
@@ -92,6 +108,11 @@ export function fabricStatements(stack: Stack, access: FabricAccess): iam.Policy
   ];
 }
 
+/** The objects the runtime may touch: states under state/, and the sweep's cursor. */
+export function stateObjectArns(bucket: s3.IBucket): string[] {
+  return [bucket.arnForObjects(`${STATE_OBJECT_PREFIX}*`), bucket.arnForObjects(SWEEP_CURSOR_KEY)];
+}
+
 /** Every schedule in the fabric's group: the runtime names each far timer's schedule itself. */
 export function scheduleArn(stack: Stack, names: FabricNames): string {
   return stack.formatArn({
@@ -105,13 +126,15 @@ export function scheduleArn(stack: Stack, names: FabricNames): string {
 /** What an operator needs to read a stage: the queues a letter can be read from besides the state. */
 export interface InspectAccess {
   state: dynamodb.ITable;
+  /** Where states too large for an item are kept: a read of such an actor reads its object. */
+  stateBucket: s3.IBucket;
   deadLetterQueues: readonly sqs.IQueue[];
 }
 
 /**
  * Read-only access for `durable state list/get --stage` and `durable inspect --stage`: the fleet
- * index and the state items (and their waiting lists), and reading the DLQs (a letter received is
- * released again at once). Changing a stage (invoke, unpark, redrive) is not part of it.
+ * index, the state items (their waiting lists, and the objects of large states), and reading the
+ * DLQs (a letter received is released again at once). Changing a stage (invoke, unpark, redrive) is not part of it.
  */
 export function inspectStatements(access: InspectAccess): iam.PolicyStatement[] {
   return [
@@ -124,6 +147,11 @@ export function inspectStatements(access: InspectAccess): iam.PolicyStatement[] 
       sid: "ActorStateRead",
       actions: [...READ, "dynamodb:Query"],
       resources: [access.state.tableArn],
+    }),
+    new iam.PolicyStatement({
+      sid: "LargeStatesRead",
+      actions: ["s3:GetObject"],
+      resources: [access.stateBucket.arnForObjects(`${STATE_OBJECT_PREFIX}*`)],
     }),
     new iam.PolicyStatement({
       sid: "DeadLettersRead",

@@ -30,4 +30,6 @@ export type {
 } from "./core/invoker.ts";
 export type { JsonObject, JsonValue } from "./core/json.ts";
 export { assertActorId, isValidActorId, LIMITS } from "./core/limits.ts";
+export type { MigrateOutcome, MigrateResult } from "./core/migrate-actor.ts";
+export type { AnyMigration, MigrationMap } from "./core/migrations.ts";
 export type { TurnLogEntry } from "./core/turn.ts";

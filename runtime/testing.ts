@@ -49,7 +49,12 @@ export interface TestFabric extends Invoker {
 
 export function createTestFabric(options: TestFabricOptions): TestFabric {
   const clock = new ManualClock(options.now);
-  const ports = openLocalPorts({ path: ":memory:", clock, maxReceives: options.maxReceives });
+  const ports = openLocalPorts({
+    path: ":memory:",
+    clock,
+    maxReceives: options.maxReceives,
+    largeState: true,
+  });
   const fabric = new Fabric({
     ports,
     actors: options.actors,

@@ -33,6 +33,7 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   const ports = project.local.openLocalPorts({
     path: project.dbPath,
     durability: project.config.dev.durability,
+    largeState: true,
   });
   const logTurn = turnLogWriter(project.root);
   const onTurn = (e: TurnLogEntry) => {

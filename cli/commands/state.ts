@@ -98,9 +98,12 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
       });
     }
     const result = await target.unpark(actorId, record.actorType ?? undefined);
-    const failed = result.parkedOn
-      ? ` (message ${result.parkedOn.messageId} failed: ${result.parkedOn.error.message}; it went to the dead-letter queue: durable dlq show ${result.parkedOn.messageId})`
-      : "";
+    const on = result.parkedOn;
+    const failed = !on
+      ? ""
+      : on.deadLettered === false
+        ? ` (${on.handler === "$migrate" ? "durable migrate" : `call ${on.messageId}`} failed: ${on.error.message})`
+        : ` (message ${on.messageId} failed: ${on.error.message}; it went to the dead-letter queue: durable dlq show ${on.messageId})`;
     const again = result.parkedAgain
       ? `; parked again: message ${result.parkedAgain.messageId} failed: ${result.parkedAgain.error.message}`
       : result.stillWaiting > 0

@@ -16,16 +16,18 @@ import {
   IAMClient,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { DeleteBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   DeleteScheduleGroupCommand,
   GetScheduleGroupCommand,
   SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { fabricNames } from "../../infra/names.ts";
+import { fabricNames, stateBucketName } from "../../infra/names.ts";
+import { emptyBucket } from "../../runtime/adapters/aws/fabric-resources.ts";
 import { type AwsEnvironment, sdkClientConfig } from "./aws-environment.ts";
 
-export type KeptKind = "table" | "queue" | "schedule group" | "log group" | "role";
+export type KeptKind = "table" | "queue" | "bucket" | "schedule group" | "log group" | "role";
 
 /**
  * A resource a kept stage keeps when its stack is destroyed, and how CloudFormation identifies it
@@ -55,6 +57,7 @@ const KINDS: Record<string, { kind: KeptKind; nameProperty: string; identifierPr
     identifierProperty: "LogGroupName",
   },
   "AWS::IAM::Role": { kind: "role", nameProperty: "RoleName", identifierProperty: "RoleName" },
+  "AWS::S3::Bucket": { kind: "bucket", nameProperty: "BucketName", identifierProperty: "BucketName" },
 };
 
 function kept(type: string, name: string): KeptResource {
@@ -63,17 +66,24 @@ function kept(type: string, name: string): KeptResource {
   return { type, name, ...kind };
 }
 
+/** Where a stage lives: its large-state bucket's name carries both. */
+export interface StageLocation {
+  account: string;
+  region: string;
+}
+
 /**
  * What `durable destroy` leaves behind for a kept stage of `stackName`, by name: the same set the
  * fabric gives a Retain policy (a test compares the two), known without a synth so destroy needs
  * no build.
  */
-export function keptResourcesOf(stackName: string): KeptResource[] {
+export function keptResourcesOf(stackName: string, where: StageLocation): KeptResource[] {
   const names = fabricNames(stackName);
   return [
     kept("AWS::DynamoDB::Table", names.stateTable),
     kept("AWS::DynamoDB::Table", names.locksTable),
     kept("AWS::DynamoDB::Table", names.workflowsTable),
+    kept("AWS::S3::Bucket", stateBucketName(stackName, where.account, where.region)),
     kept("AWS::SQS::Queue", names.queue),
     kept("AWS::SQS::Queue", names.queueDlq),
     kept("AWS::SQS::Queue", names.delayQueue),
@@ -117,6 +127,16 @@ export async function deleteKeptResources(
   }
 }
 
+/** Deletes every object of a stage's large-state bucket (a missing bucket has none); returns how many. */
+export async function emptyStateBucket(aws: AwsEnvironment, bucket: string): Promise<number> {
+  const clients = new KeptClients(aws);
+  try {
+    return await clients.empty(bucket);
+  } finally {
+    clients.destroy();
+  }
+}
+
 /** "tables a, b; queues c; log group d": the kept resources in one line, grouped by kind. */
 export function describeKept(resources: readonly KeptResource[]): string {
   const groups = new Map<KeptKind, string[]>();
@@ -130,7 +150,7 @@ function plural(kind: KeptKind): string {
   return kind === "schedule group" ? "schedule groups" : kind === "log group" ? "log groups" : `${kind}s`;
 }
 
-const MISSING = /NotFound|NonExistent|NoSuchEntity|does not exist/i;
+const MISSING = /NotFound|NonExistent|NoSuchEntity|NoSuchBucket|does not exist/i;
 
 function isMissing(error: unknown): boolean {
   return error instanceof Error && (MISSING.test(error.name) || MISSING.test(error.message));
@@ -142,9 +162,11 @@ class KeptClients {
   readonly #logs: CloudWatchLogsClient;
   readonly #scheduler: SchedulerClient;
   readonly #iam: IAMClient;
+  readonly #s3: S3Client;
 
   constructor(aws: AwsEnvironment) {
     const config = sdkClientConfig(aws);
+    this.#s3 = new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
     this.#dynamodb = new DynamoDBClient(config);
     this.#sqs = new SQSClient(config);
     this.#logs = new CloudWatchLogsClient(config);
@@ -181,6 +203,9 @@ class KeptClients {
       case "role":
         await this.#iam.send(new GetRoleCommand({ RoleName: r.name }));
         return r.name;
+      case "bucket":
+        await this.#s3.send(new HeadBucketCommand({ Bucket: r.name }));
+        return r.name;
     }
   }
 
@@ -209,6 +234,20 @@ class KeptClients {
         await this.#iam.send(new DeleteRoleCommand({ RoleName: r.name }));
         return;
       }
+      case "bucket":
+        await emptyBucket(this.#s3, r.name);
+        await this.#s3.send(new DeleteBucketCommand({ Bucket: r.name }));
+        return;
+    }
+  }
+
+  /** A dev stage's bucket must be empty before CloudFormation can delete it with the stack. */
+  async empty(bucket: string): Promise<number> {
+    try {
+      return await emptyBucket(this.#s3, bucket);
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
     }
   }
 
@@ -218,5 +257,6 @@ class KeptClients {
     this.#logs.destroy();
     this.#scheduler.destroy();
     this.#iam.destroy();
+    this.#s3.destroy();
   }
 }

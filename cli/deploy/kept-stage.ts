@@ -9,6 +9,7 @@ import { pollIntervalMs } from "./toolkit.ts";
 
 export interface KeptStageOptions {
   aws: AwsEnvironment;
+  account: string;
   stage: string;
   synth: StageSynth;
   out: Output;
@@ -19,19 +20,22 @@ export type Adoption = () => Promise<void>;
 
 /**
  * Before the first deploy of a kept stage's stack (a new stage, or one `durable destroy` deleted),
- * looks for the tables, queues, schedule group, log group and scheduler role a destroy keeps. If
+ * looks for the tables, queues, bucket, schedule group, log group and scheduler role a destroy keeps. If
  * any exist, prepares a CloudFormation resource import of them into the new stack (checked, not
  * yet executed), so the redeployed stage has its data back. When they cannot be adopted, throws
  * KeptResourcesNotAdoptedError before anything changed: a plain create would fail on the names.
  */
 export async function prepareKeptStage(options: KeptStageOptions): Promise<Adoption | undefined> {
-  const { aws, stage, synth, out } = options;
+  const { aws, account, stage, synth, out } = options;
   if (synth.devStage) return undefined;
   const cfn = new CloudFormationClient({ ...sdkClientConfig(aws), maxAttempts: 3 });
   let handedOver = false;
   try {
     if (await stackInUse(cfn, synth.stackName)) return undefined;
-    const found = await findKeptResources(aws, keptResourcesOf(synth.stackName));
+    const found = await findKeptResources(
+      aws,
+      keptResourcesOf(synth.stackName, { account, region: aws.region }),
+    );
     if (found.length === 0) return undefined;
     const kept = describeKept(found);
     const plan = planAdoption(synth.template, found);

@@ -32,7 +32,7 @@ export async function runDeploy(args: DeployArgs, ctx: CliContext): Promise<void
   out.info(synthLine(synth));
   const needsBootstrap = await confirmBootstrap({ ctx, out, aws, account, yes: args.yes });
   // Checked before any change: resources a destroyed kept stage left are adopted or nothing happens.
-  const adoption = await prepareKeptStage({ aws, stage: args.stage, synth, out });
+  const adoption = await prepareKeptStage({ aws, account, stage: args.stage, synth, out });
   const session = createToolkit(aws);
   if (needsBootstrap) await bootstrap(session, out, aws, account);
   await adoption?.();

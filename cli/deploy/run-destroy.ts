@@ -1,3 +1,4 @@
+import { stateBucketName } from "../../infra/names.ts";
 import type { CliContext } from "../context.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
@@ -11,7 +12,13 @@ import {
   EndpointMismatchError,
   firstLineOf,
 } from "./errors.ts";
-import { deleteKeptResources, describeKept, findKeptResources, keptResourcesOf } from "./kept-resources.ts";
+import {
+  deleteKeptResources,
+  describeKept,
+  emptyStateBucket,
+  findKeptResources,
+  keptResourcesOf,
+} from "./kept-resources.ts";
 import { deleteStageOutputs } from "./stage-outputs.ts";
 import { assertStageName, isDevStage } from "./stages.ts";
 import { createToolkit, destroyStack } from "./toolkit.ts";
@@ -35,7 +42,7 @@ export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<vo
   out.target(`stage ${args.stage} (${stackName}) in ${where}`);
 
   const devStage = isDevStage(args.stage);
-  const keptByName = keptResourcesOf(stackName);
+  const keptByName = keptResourcesOf(stackName, { account, region: aws.region });
   // Named before the question, so the operator confirms exactly what is deleted with its data.
   const toDelete = args.deleteData ? await findKeptResources(aws, keptByName) : [];
   const dataLoss = devStage
@@ -53,6 +60,13 @@ export async function runDestroy(args: DestroyArgs, ctx: CliContext): Promise<vo
     if (!ok) throw new DeclinedError(what);
   }
 
+  if (devStage) {
+    // CloudFormation deletes a bucket only once it is empty: a dev stage's large states go first.
+    const bucket = recorded?.stateBucket ?? stateBucketName(stackName, account, aws.region);
+    await emptyStateBucket(aws, bucket).catch((error: unknown) => {
+      throw new DestroyFailedError(stackName, `emptying ${bucket}: ${firstLineOf(error)}`, error);
+    });
+  }
   const session = createToolkit(aws);
   const spinner = out.spinner(`destroying ${stackName}`);
   session.host.spinner = spinner;

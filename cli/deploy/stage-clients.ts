@@ -1,7 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
+import { S3StateBlobs } from "../../runtime/adapters/aws/s3-state-blobs.ts";
 import type { StageOutputs } from "../stage-target.ts";
 import {
   type AwsEnvironment,
@@ -17,7 +19,7 @@ export interface StageClients {
   lambda: LambdaClient;
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
-  /** Consistent reads of the stage's State table. */
+  /** Consistent reads of the stage's State table (and of its large-state bucket). */
   store: DynamoActorStore;
   destroy(): void;
 }
@@ -31,6 +33,8 @@ export function openStageClients(outputs: StageOutputs, env: EnvSource): StageCl
   const lambda = new LambdaClient(config);
   const sqs = new SQSClient(config);
   const dynamodb = new DynamoDBClient(config);
+  // An emulator's S3 serves buckets by path; AWS by virtual host, as the SDK defaults.
+  const s3 = new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
   return {
     description: `stage ${outputs.stage} (${outputs.stackName}, ${aws.region}${aws.endpoint ? ` via ${aws.endpoint}` : ""})`,
     lambda,
@@ -39,12 +43,13 @@ export function openStageClients(outputs: StageOutputs, env: EnvSource): StageCl
     store: new DynamoActorStore({
       client: dynamodb,
       stateTable: outputs.stateTable,
-      locksTable: outputs.locksTable,
+      blobs: outputs.stateBucket ? new S3StateBlobs({ client: s3, bucket: outputs.stateBucket }) : undefined,
     }),
     destroy() {
       lambda.destroy();
       sqs.destroy();
       dynamodb.destroy();
+      s3.destroy();
     },
   };
 }

@@ -36,6 +36,7 @@ export function toStageOutputs(input: StageOutputsInput): StageOutputs {
     stateTable: get(FABRIC_OUTPUTS.stateTable),
     locksTable: get(FABRIC_OUTPUTS.locksTable),
     workflowsTable: get(FABRIC_OUTPUTS.workflowsTable),
+    stateBucket: get(FABRIC_OUTPUTS.stateBucket),
     queueUrl: get(FABRIC_OUTPUTS.queueUrl),
     queueDlqUrl: get(FABRIC_OUTPUTS.queueDlqUrl),
     timerDlqUrl: get(FABRIC_OUTPUTS.timerDlqUrl),

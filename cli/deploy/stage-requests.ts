@@ -2,6 +2,8 @@ import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type {
   DurableInvokeEvent,
   DurableInvokeResult,
+  DurableMigrateEvent,
+  DurableMigrateResult,
   DurableRedriveEvent,
   DurableRedriveResult,
   DurableUnparkEvent,
@@ -12,6 +14,7 @@ import { errorFromJSON } from "../../runtime/core/errors.ts";
 import type { RedriveResult, UnparkResult } from "../../runtime/core/fabric.ts";
 import type { SyncInvokeResponse } from "../../runtime/core/invoker.ts";
 import type { JsonObject } from "../../runtime/core/json.ts";
+import type { MigrateOutcome } from "../../runtime/core/migrate-actor.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { CliError } from "../errors.ts";
 import { firstLineOf } from "./errors.ts";
@@ -187,6 +190,40 @@ export async function deliverSignalOnStage(
     });
   }
   return { signalId: result.signalId, routed: result.routed };
+}
+
+/**
+ * `durable migrate --stage`: the function migrates a batch of actors (each a fenced turn, with its
+ * own code's migrations) and answers per actor.
+ */
+export async function migrateOnStage(
+  lambda: LambdaClient,
+  functionName: string,
+  actors: readonly { actorId: string; actorType: string }[],
+  stage: string,
+): Promise<MigrateOutcome[]> {
+  const where = `stage ${stage}`;
+  const event: DurableMigrateEvent = { type: "durable.migrate", actors: [...actors] };
+  const answer = await callFunction(
+    lambda,
+    functionName,
+    event,
+    where,
+    `migrating ${actors.length} actor(s)`,
+  );
+  if (answer.functionError) throw operationFailed(functionName, stage, answer.text, "durable migrate");
+  const result = parsePayload(answer.text) as DurableMigrateResult | undefined;
+  if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    throw new CliError(
+      "FUNCTION_ANSWER_INVALID",
+      `${functionName} on ${where} did not answer the migration`,
+      {
+        hint: `the stage may run an older build; run durable deploy --stage ${stage}`,
+      },
+    );
+  }
+  if (!result.ok) throw errorFromJSON(result.error);
+  return result.results;
 }
 
 /** One RequestResponse invoke with an operator's event: the answer's text, and FunctionError when the function failed. */

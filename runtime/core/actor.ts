@@ -1,4 +1,10 @@
 import type { JsonObject, JsonValue } from "./json.ts";
+import {
+  checkMigrations,
+  type MigrationChain,
+  type MigrationMap,
+  type RequiredMigrations,
+} from "./migrations.ts";
 
 /** Fields of structured log lines. */
 export type LogFields = Record<string, JsonValue | undefined>;
@@ -89,8 +95,20 @@ export type AnyHandler<S> = {
 export type HandlerMap<S> = { [name: string]: AnyHandler<S> };
 
 export interface ActorOptions<S extends JsonObject, H extends HandlerMap<S>> {
-  /** The initial state of a new actor. */
+  /** The initial state of a new actor, in the latest schema. */
   state: () => S;
+  /**
+   * The version of the state's shape (default 1). Raise it when the shape changes and add the
+   * migration that produces it: a stored state of an older schema is migrated when it is loaded.
+   */
+  schema?: number;
+  /**
+   * Migrations keyed by the schema each produces; each takes the state of the schema before it.
+   * They run in order inside the turn, and the migrated state commits with it (a read-only call
+   * migrates in memory and writes nothing). Keep them pure and synchronous.
+   * @example migrate: { 2: (old: BoardV1) => ({ ...old, season: 1 }) }
+   */
+  migrate?: MigrationMap;
   handlers: H;
   /** Runs when a timer set with ctx.setAlarm fires. (Method syntax keeps definitions assignable to AnyActorDefinition.) */
   alarm?(ctx: ActorContext<S>, timer: FiredTimer): void | Promise<void>;
@@ -116,6 +134,9 @@ export interface ActorDefinition<S extends JsonObject = JsonObject, H extends Ha
   readonly options: ActorOptions<S, H>;
   readonly handlerNames: readonly string[];
   readonly defaultHandler: string;
+  /** The state's current schema (1 when the definition names none). */
+  readonly schema: number;
+  readonly migrate: MigrationMap;
 }
 
 /** Any concrete actor definition, as the registry and the turn use it (handlers are bivariant). */
@@ -125,12 +146,25 @@ export interface AnyActorDefinition {
   readonly options: Omit<ActorOptions<JsonObject, HandlerMap<JsonObject>>, "defaultHandler">;
   readonly handlerNames: readonly string[];
   readonly defaultHandler: string;
+  readonly schema: number;
+  readonly migrate: MigrationMap;
+}
+
+/**
+ * The typed form of `schema` and `migrate`: the compiler checks that every schema from 2 to
+ * `schema` has its migration, that each migration takes what the one before returns, and that the
+ * latest returns the state type.
+ */
+export interface VersionedStateOptions<S, N extends number, M> {
+  schema?: N;
+  migrate?: M & NoInfer<MigrationChain<M, S, N> & RequiredMigrations<N>>;
 }
 
 const ACTOR_NAME = /^[a-z][a-z0-9-]{0,47}$/;
 
 /**
- * Defines an actor type. Handler input and output types are inferred for the typed client.
+ * Defines an actor type. Handler input and output types are inferred for the typed client. A
+ * state whose shape changed names its `schema` and the `migrate` steps from older ones.
  * @example
  * export const counter = actor("counter", {
  *   state: () => ({ count: 0 }),
@@ -142,10 +176,12 @@ const ACTOR_NAME = /^[a-z][a-z0-9-]{0,47}$/;
  *   },
  * });
  */
-export function actor<S extends JsonObject, H extends HandlerMap<S>>(
-  name: string,
-  options: ActorOptions<S, H>,
-): ActorDefinition<S, H> {
+export function actor<
+  S extends JsonObject,
+  H extends HandlerMap<S>,
+  const N extends number = 1,
+  M extends MigrationMap = Record<never, never>,
+>(name: string, options: ActorOptions<S, H> & VersionedStateOptions<S, N, M>): ActorDefinition<S, H> {
   if (!ACTOR_NAME.test(name)) {
     throw new TypeError(
       `actor name ${JSON.stringify(name)} must be lowercase letters, digits and "-", starting with a letter`,
@@ -163,7 +199,17 @@ export function actor<S extends JsonObject, H extends HandlerMap<S>>(
       `actor "${name}": defaultHandler "${String(defaultHandler)}" is not one of its handlers`,
     );
   }
-  return Object.freeze({ kind: "durable.actor", name, options, handlerNames, defaultHandler });
+  const schema = checkMigrations(name, options.schema, options.migrate);
+  const migrate: MigrationMap = Object.freeze({ ...options.migrate });
+  return Object.freeze({
+    kind: "durable.actor",
+    name,
+    options,
+    handlerNames,
+    defaultHandler,
+    schema,
+    migrate,
+  });
 }
 
 export function isActorDefinition(value: unknown): value is AnyActorDefinition {

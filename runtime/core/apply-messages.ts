@@ -8,8 +8,15 @@ import type {
   WaitingSummary,
 } from "../ports/messages.ts";
 import type { AnyActorDefinition } from "./actor.ts";
-import { DeliveriesExhaustedError, type DurableError, UnknownActorError } from "./errors.ts";
+import {
+  DeliveriesExhaustedError,
+  type DurableError,
+  MigrationFailedError,
+  toDurableError,
+  UnknownActorError,
+} from "./errors.ts";
 import { assertJson, cloneJson, type JsonObject } from "./json.ts";
+import { assertNotAhead, migrateState, storedSchema } from "./migrations.ts";
 import { runMessage } from "./run-message.ts";
 import type { MessageOutcome, TurnEnv } from "./turn.ts";
 import { heldPosition, redrivePosition, withoutDelivery } from "./waiting.ts";
@@ -20,6 +27,10 @@ import { heldPosition, redrivePosition, withoutDelivery } from "./waiting.ts";
  */
 export interface Draft {
   state: JsonObject;
+  /** The schema of `state`: the stored one until a migration brings it to the code's. */
+  schema: number;
+  /** The migration this turn ran (null: none), and its error if it failed. */
+  migration: MigrationRun | null;
   timers: Record<string, TimerRecord>;
   parked: ParkedRecord | null;
   waiting: WaitingSummary | null;
@@ -29,6 +40,12 @@ export interface Draft {
   markers: Omit<ProcessedMarker, "version">[];
   outcomes: MessageOutcome[];
   changed: boolean;
+}
+
+export interface MigrationRun {
+  from: number;
+  to: number;
+  error?: DurableError | undefined;
 }
 
 export interface ApplyOptions {
@@ -47,6 +64,8 @@ export interface ApplyOptions {
   parkWith?: DurableError | undefined;
   /** Most bytes of messages this turn may hold. */
   maxHeldBytes: number;
+  /** Run no handler: bring the stored state to the code's schema (`durable migrate`). */
+  migrate: boolean;
 }
 
 export async function applyMessages(
@@ -61,8 +80,13 @@ export async function applyMessages(
   if (record.actorType !== null && record.actorType !== def.name) {
     throw new UnknownActorError(`actor ${record.actorId} is a ${record.actorType}, not a ${def.name}`);
   }
+  const stored = storedSchema(record.schema);
+  // A rollback below a schema this actor already has: nothing runs, nothing is written.
+  if (record.version > 0) assertNotAhead(def, record.actorId, stored);
   const draft: Draft = {
     state: record.version === 0 ? initialState(def) : (cloneJson(record.state) as JsonObject),
+    schema: record.version === 0 ? def.schema : stored,
+    migration: null,
     timers: { ...record.timers },
     parked: options.unpark ? null : record.parked,
     waiting: record.waiting,
@@ -89,7 +113,8 @@ export async function applyMessages(
     });
   }
   const turn = new QueuedTurn(env, def, lease, draft, options, record.version);
-  if (options.redrive.length > 0) turn.redrive(options.redrive, processed);
+  if (options.migrate) turn.migrateOnly();
+  else if (options.redrive.length > 0) turn.redrive(options.redrive, processed);
   else if (options.sync) await turn.runCalls(pending);
   else if (options.parkWith) turn.parkInstead(pending, options.parkWith);
   else if (draft.parked) turn.hold(pending);
@@ -121,8 +146,27 @@ class QueuedTurn {
       const error = await this.#run(message);
       if (error) {
         failed = true;
-        this.draft.outcomes.push({ messageId: message.id, status: "failed", error, parked: false });
+        // A state that cannot be migrated fails every call alike: the actor parks at once, so its
+        // queued messages wait for the fix instead of each failing its way to the dead-letter queue.
+        const parks = error instanceof MigrationFailedError && this.draft.parked === null;
+        if (parks) this.#parkUnrun(message.id, message.handler, error);
+        this.draft.outcomes.push({ messageId: message.id, status: "failed", error, parked: parks });
       }
+    }
+  }
+
+  /**
+   * `durable migrate`: brings the stored state to the code's schema and commits it, or parks the
+   * actor naming the migration that failed. A state already current changes nothing.
+   */
+  migrateOnly(): void {
+    if (this.loadedVersion === 0) return;
+    const error = this.#migrate();
+    if (!error) {
+      if (this.draft.migration) this.draft.changed = true;
+    } else if (this.draft.parked === null) {
+      const { from, to } = this.draft.migration ?? { from: this.draft.schema, to: this.def.schema };
+      this.#parkUnrun(`$migrate:${from}-${to}`, "$migrate", error);
     }
   }
 
@@ -291,6 +335,29 @@ class QueuedTurn {
     this.draft.changed = true;
   }
 
+  /** Parks the actor on something that is no queued message (a sync call, a migration): no dead letter. */
+  #parkUnrun(messageId: string, handler: string, error: DurableError): void {
+    const at = this.env.ports.clock.now();
+    this.draft.parked = { messageId, handler, at, error: error.toJSON(), deadLettered: false };
+    this.draft.changed = true;
+  }
+
+  /** Brings the draft to the code's schema before a handler sees it; it commits only with a change. */
+  #migrate(): DurableError | undefined {
+    const draft = this.draft;
+    if (draft.schema >= this.def.schema) return undefined;
+    const run: MigrationRun = { from: draft.schema, to: this.def.schema };
+    draft.migration = run;
+    try {
+      draft.state = migrateState(this.def, this.lease.actorId, draft.state, draft.schema);
+    } catch (error) {
+      run.error = toDurableError(error);
+      return run.error;
+    }
+    draft.schema = this.def.schema;
+    return undefined;
+  }
+
   #drain(held: HeldMessage, headFailures: number): void {
     const waiting = this.draft.waiting;
     this.draft.drained.push(held);
@@ -300,6 +367,8 @@ class QueuedTurn {
 
   /** Runs one message on the draft; records a delivered message's result, returns its error if it failed. */
   async #run(message: ActorMessage, held?: HeldMessage): Promise<DurableError | undefined> {
+    const migration = this.#migrate();
+    if (migration) return migration;
     const run = await runMessage(this.env, this.def, this.lease, this.draft, message, this.loadedVersion);
     if (!run.ok) return run.error;
     if (!held)

@@ -28,7 +28,9 @@ export type DurableErrorCode =
   | "STORE_UNAVAILABLE"
   | "STORE_BUSY"
   | "DELIVERIES_EXHAUSTED"
-  | "RELAY_FAILED";
+  | "RELAY_FAILED"
+  | "SCHEMA_TOO_NEW"
+  | "MIGRATION_FAILED";
 
 export interface DurableErrorOptions {
   cause?: unknown;
@@ -187,6 +189,22 @@ export class RelayFailedError extends DurableError {
   }
 }
 
+/**
+ * The stored record was written by a newer schema of its actor type than this code knows (a
+ * rollback): nothing was run and nothing was written.
+ */
+export class SchemaTooNewError extends DurableError {
+  constructor(message: string, options?: DurableErrorOptions) {
+    super("SCHEMA_TOO_NEW", message, options);
+  }
+}
+/** A state migration threw or returned something that is not a JSON object; `details.migration` names it. */
+export class MigrationFailedError extends DurableError {
+  constructor(message: string, options?: DurableErrorOptions) {
+    super("MIGRATION_FAILED", message, options);
+  }
+}
+
 const byCode: Record<string, new (message: string, options?: DurableErrorOptions) => DurableError> = {
   INVALID_ACTOR_ID: InvalidActorIdError,
   INVALID_JSON: InvalidJsonError,
@@ -210,6 +228,8 @@ const byCode: Record<string, new (message: string, options?: DurableErrorOptions
   STORE_BUSY: StoreBusyError,
   DELIVERIES_EXHAUSTED: DeliveriesExhaustedError,
   RELAY_FAILED: RelayFailedError,
+  SCHEMA_TOO_NEW: SchemaTooNewError,
+  MIGRATION_FAILED: MigrationFailedError,
 };
 
 /** Rebuilds a typed error from its JSON form (an HTTP body, a Lambda response, a stored marker). */

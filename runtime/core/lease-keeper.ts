@@ -17,14 +17,19 @@ export class LeaseKeeper {
   /** Set when a renewal found the lease taken over; the commit will refuse it too. */
   lost: unknown;
 
+  /**
+   * `firstRenewalMs`: when the first renewal is due, if sooner than a third of `ttlMs` (a warm
+   * turn's lease runs only to the end of its grace).
+   */
   constructor(
     private readonly store: ActorStore,
     private readonly clock: Clock,
     lease: Lease,
     private readonly ttlMs: number,
+    firstRenewalMs?: number,
   ) {
     this.#lease = lease;
-    this.#schedule();
+    this.#schedule(firstRenewalMs);
   }
 
   /** Stops renewing and waits for a renewal in flight (the commit must not race its own lease write). */
@@ -35,7 +40,7 @@ export class LeaseKeeper {
     await this.#renewing;
   }
 
-  #schedule(): void {
+  #schedule(delayMs = Math.max(10, Math.floor(this.ttlMs / 3))): void {
     if (this.#stopped || this.lost !== undefined) return;
     this.#timer = setTimeout(
       () => {
@@ -45,7 +50,7 @@ export class LeaseKeeper {
           this.#schedule();
         });
       },
-      Math.max(10, Math.floor(this.ttlMs / 3)),
+      Math.max(1, delayMs),
     );
   }
 

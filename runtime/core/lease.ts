@@ -19,20 +19,25 @@ export interface Acquired {
 }
 
 /**
- * Takes the lease and loads the actor. The first load runs in parallel with the first acquire
- * attempt (one round trip instead of two); it is safe because the commit is conditional on the
- * version it loaded, and if the lease had to be waited for, the actor is loaded again.
+ * Takes the lease and loads the actor. The first load is asked for right after the first acquire
+ * attempt, in parallel (one round trip instead of two; a store may answer both with one request):
+ * it is safe because the commit is conditional on the version it loaded, and if the lease had to
+ * be waited for, the actor is loaded again.
  */
 export async function acquireAndLoad(options: AcquireOptions): Promise<Acquired> {
   const { store, clock, actorId, owner, leaseMs, messageIds } = options;
   const started = clock.now();
+  let firstAcquire: Promise<Lease> | undefined = store.acquireLease(actorId, owner, leaseMs, started);
   const load = store.load(actorId, messageIds);
-  // Keep an early load failure from surfacing as an unhandled rejection while we wait for the lease.
+  // Keep an early failure from surfacing as an unhandled rejection while the other is awaited.
+  firstAcquire.catch(() => undefined);
   load.catch(() => undefined);
   let delay = 2;
   for (let attempt = 0; ; attempt++) {
     try {
-      const lease = await store.acquireLease(actorId, owner, leaseMs, clock.now());
+      const acquiring = firstAcquire ?? store.acquireLease(actorId, owner, leaseMs, clock.now());
+      firstAcquire = undefined;
+      const lease = await acquiring;
       try {
         // After a wait the early load is stale, but it must still finish before the turn does:
         // a Lambda freezes once its handler settles, and nothing may be left running.

@@ -10,8 +10,18 @@ export const LIMITS = {
   asyncPayloadBytes: 1024 * 1024,
   /** An EventBridge PutEvents entry. */
   signalPayloadBytes: 256 * 1024,
-  /** A DynamoDB item; the state is compressed first and refused above this. */
-  stateBytes: 400 * 1024,
+  /**
+   * The largest state, as JSON text. A state that does not fit its record inline (below) is stored
+   * as an object (S3 on AWS, a blob table locally), written before the commit that points at it.
+   */
+  stateBytes: 10 * 1024 * 1024,
+  /** What fits in the record itself: a DynamoDB item, measured after compression. */
+  inlineStateBytes: 400 * 1024,
+  /**
+   * A large-state object nobody references is deleted by the sweep only once it is this old, unless
+   * its actor's record has already moved past the version it was written for.
+   */
+  orphanStateGraceMs: 60 * 60 * 1000,
   /** A message id (an idempotency key), as the Lambda entry and the dev API accept it. */
   messageIdLength: 512,
   /**

@@ -9,13 +9,14 @@ import { RelayFailedError } from "./errors.ts";
  * Delivers a committed outbox: messages to the queue, timers to the scheduler, signals to the bus,
  * then drops the entries from the record. Every destination dedupes by entry id, so relaying the
  * same entries again (after a crash, or by the next turn) is safe. Order is kept per target actor.
+ * Resolves true when the record's outbox was cleared too.
  */
 export async function relayOutbox(
   ports: FabricPorts,
   actorId: string,
   version: number,
   entries: readonly OutboxEntry[],
-): Promise<void> {
+): Promise<boolean> {
   const sends: ActorMessage[] = [];
   const schedules: ScheduledTimer[] = [];
   const cancels: { actorId: string; name: string; timerId: string }[] = [];
@@ -71,7 +72,10 @@ export async function relayOutbox(
   if (failure) throw failure.reason;
   // Everything left; clearing is bookkeeping. If it fails, the outbox is relayed again (by the next
   // turn or the sweeper) and every destination drops the repeat, so the call still succeeded.
-  await ports.store.clearOutbox(actorId, version).catch(() => undefined);
+  return await ports.store.clearOutbox(actorId, version).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -84,9 +88,9 @@ export async function relayOrExplain(
   version: number,
   entries: readonly OutboxEntry[],
   messages: readonly ActorMessage[],
-): Promise<void> {
+): Promise<boolean> {
   try {
-    await relayOutbox(ports, actorId, version, entries);
+    return await relayOutbox(ports, actorId, version, entries);
   } catch (cause) {
     const messageIds = messages.map((m) => m.id);
     const retryable = messages.every((m) => !m.transient);

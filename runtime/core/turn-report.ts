@@ -15,6 +15,8 @@ export interface TurnLogEntry {
   leaseWaitMs: number;
   durationMs: number;
   retries: number;
+  /** The turn ran on what this process had just committed (the warm path: nothing acquired or loaded first). */
+  warm?: boolean | undefined;
   outcome: "committed" | "unchanged" | "failed";
   /** The code of the error that failed the whole turn. */
   error?: string | undefined;
@@ -28,6 +30,8 @@ export interface TurnLogEntry {
   held?: number | undefined;
   /** Held messages this turn took off the waiting list. */
   drained?: number | undefined;
+  /** Set when this turn committed a migrated state: the stored schema and the one committed. */
+  migrated?: { from: number; to: number } | undefined;
 }
 
 export interface TurnReport {
@@ -39,6 +43,7 @@ export interface TurnReport {
   leaseWaitMs: number;
   started: number;
   retries: number;
+  warm?: boolean;
   outcome: TurnLogEntry["outcome"];
   outcomes?: MessageOutcome[];
   error?: unknown;
@@ -46,6 +51,8 @@ export interface TurnReport {
   parked?: ParkedRecord | null;
   held?: number;
   drained?: number;
+  /** A migration this turn committed. */
+  migrated?: { from: number; to: number } | undefined;
 }
 
 export function report(env: TurnEnv, r: TurnReport): void {
@@ -75,6 +82,7 @@ export function report(env: TurnEnv, r: TurnReport): void {
     leaseWaitMs: r.leaseWaitMs,
     durationMs: env.ports.clock.now() - r.started,
     retries: r.retries,
+    warm: r.warm || undefined,
     outcome: r.outcome,
     error: error?.code,
     errorMessage: error?.message,
@@ -89,5 +97,6 @@ export function report(env: TurnEnv, r: TurnReport): void {
       : undefined,
     held: r.held || undefined,
     drained: r.drained || undefined,
+    migrated: r.migrated ? { from: r.migrated.from, to: r.migrated.to } : undefined,
   });
 }

@@ -1,6 +1,7 @@
+import type { ActorRecord } from "../ports/actor-store.ts";
 import type { FabricPorts } from "../ports/index.ts";
 import type { ActorMessage, OutboxEntry, ParkedRecord } from "../ports/messages.ts";
-import { applyMessages } from "./apply-messages.ts";
+import { applyMessages, type MigrationRun } from "./apply-messages.ts";
 import type { SyncCall } from "./context.ts";
 import {
   DeadlineExceededError,
@@ -18,6 +19,8 @@ import { LIMITS } from "./limits.ts";
 import type { ActorRegistry } from "./registry.ts";
 import { relayOrExplain, relayOutbox } from "./relay.ts";
 import { report, type TurnLogEntry } from "./turn-report.ts";
+import type { WarmActors } from "./warm-actors.ts";
+import { confirmWarm, takenOver } from "./warm-turn.ts";
 
 export interface TurnSettings {
   /** Identifies this process; each turn appends a sequence so concurrent turns never share a lease. */
@@ -43,6 +46,8 @@ export interface TurnEnv {
   onTurn?: ((entry: TurnLogEntry) => void) | undefined;
   /** Where handler `ctx.log` lines go. */
   writeLog?: ((line: string) => void) | undefined;
+  /** This process's warm actors (the grace after a commit); absent: every turn acquires and loads. */
+  warm?: WarmActors | undefined;
 }
 
 export type MessageOutcome =
@@ -71,6 +76,10 @@ export interface TurnResult {
   /** Held messages still waiting after the turn. */
   waiting: number;
   parked: ParkedRecord | null;
+  /** The schema of the state after the turn (committed, or only in memory for a turn that wrote nothing). */
+  schema: number;
+  /** The migration this turn ran (null: none), with its error if it failed. */
+  migration: MigrationRun | null;
 }
 
 export interface TurnOptions {
@@ -87,6 +96,8 @@ export interface TurnOptions {
    * message), unless already applied or already there. They run when the actor is not parked.
    */
   redrive?: readonly ActorMessage[];
+  /** Run no handler: bring the stored state to the code's schema and commit it (`durable migrate`). */
+  migrate?: boolean;
 }
 
 let turnSeq = 0;
@@ -107,28 +118,39 @@ export async function runTurn(
   const started = ports.clock.now();
   const def = registry.resolveType(actorId, messages[0]?.actorType ?? options.actorType);
   const owner = `${settings.owner}#${++turnSeq}`;
+  const messageIds = [...messages, ...(options.redrive ?? [])].filter((m) => !m.transient).map((m) => m.id);
+  // Operator turns (unpark, redrive, a park after a failure) always read what is stored.
+  const ordinary = messages.length > 0 && !options.unpark && !options.parkWith && !options.redrive?.length;
+  let warm = ordinary ? env.warm?.take(actorId, started) : undefined;
   let retries = 0;
   let epoch = 0;
   let leaseWaitMs = 0;
   for (;;) {
-    const { lease, loaded, waitedMs } = await acquireAndLoad({
-      store: ports.store,
-      clock: ports.clock,
-      actorId,
-      owner,
-      leaseMs: settings.leaseMs,
-      waitMs: settings.leaseWaitMs,
-      messageIds: [...messages, ...(options.redrive ?? [])].filter((m) => !m.transient).map((m) => m.id),
-    });
+    const fromCache = warm;
+    warm = undefined;
+    const { lease, loaded, waitedMs } = fromCache
+      ? { lease: fromCache.lease, loaded: { record: fromCache.record, processed: new Map() }, waitedMs: 0 }
+      : await acquireAndLoad({
+          store: ports.store,
+          clock: ports.clock,
+          actorId,
+          owner,
+          leaseMs: settings.leaseMs,
+          waitMs: settings.leaseWaitMs,
+          messageIds,
+        });
     leaseWaitMs += waitedMs;
     epoch = lease.epoch;
-    const keeper = new LeaseKeeper(ports.store, ports.clock, lease, settings.leaseMs);
+    // A warm lease runs only to the end of its grace: renew it halfway there if the handlers are slow.
+    const firstRenewal = fromCache ? Math.floor((lease.expiresAt - ports.clock.now()) / 2) : undefined;
+    const keeper = new LeaseKeeper(ports.store, ports.clock, lease, settings.leaseMs, firstRenewal);
     try {
       const { record } = loaded;
       const redrive = options.redrive ?? [];
       const drains =
         !options.sync &&
         !options.parkWith &&
+        !options.migrate &&
         (record.waiting?.count ?? 0) > 0 &&
         (record.parked === null || options.unpark === true || redrive.length > 0);
       const waitingHead = drains ? await ports.store.loadWaiting(actorId, LIMITS.drainPerTurn) : null;
@@ -139,18 +161,27 @@ export async function runTurn(
         parkWith: options.parkWith,
         redrive,
         maxHeldBytes: ports.store.limits.maxHeldBytesPerCommit,
+        migrate: options.migrate ?? false,
       });
       await keeper.stop();
       const relayList = [...record.outbox, ...draft.outbox];
       let version = record.version;
+      let committed: ActorRecord | undefined;
+      let graceUntil: number | undefined;
       if (draft.changed) {
-        if (settings.deadline !== undefined && ports.clock.now() > settings.deadline) {
+        const now = ports.clock.now();
+        if (settings.deadline !== undefined && now > settings.deadline) {
           throw new DeadlineExceededError(`turn on ${actorId} ran past its deadline; nothing was committed`, {
             hint: "raise the function timeout or make the handler faster",
           });
         }
         version += 1;
-        await ports.store.commit({
+        // Only a state kept inline is cached: a large one lives in an object whose key the store picks.
+        graceUntil =
+          ordinary && env.warm?.wants(actorId, now) && fitsInlineForSure(draft.state)
+            ? now + env.warm.graceMs
+            : undefined;
+        const commit = {
           lease,
           actorType: def.name,
           expectedVersion: record.version,
@@ -164,14 +195,40 @@ export async function runTurn(
           hold: draft.hold,
           drained: draft.drained,
           release: true,
-          now: ports.clock.now(),
-        });
+          graceUntil,
+          now,
+          schema: draft.schema,
+          loadedStateRef: record.stateRef,
+        };
+        await ports.store.commit(commit);
+        const { state, timers, parked, outbox, waiting } = commit;
+        committed = {
+          actorId,
+          actorType: def.name,
+          version,
+          state,
+          timers,
+          parked,
+          outbox,
+          waiting,
+          updatedAt: now,
+          schema: draft.schema,
+        };
+      } else if (fromCache) {
+        await confirmWarm(env, fromCache, loaded, messageIds);
       } else {
         await ports.store.releaseLease(lease);
       }
+      let cleared = relayList.length === 0;
       if (relayList.length > 0) {
-        if (options.sync) await relayOrExplain(ports, actorId, version, relayList, messages);
-        else await relayQueued(env, actorId, version, relayList);
+        if (options.sync) cleared = await relayOrExplain(ports, actorId, version, relayList, messages);
+        else cleared = await relayQueued(env, actorId, version, relayList);
+      }
+      if (committed && graceUntil !== undefined) {
+        const kept = { ...committed, outbox: cleared ? [] : relayList };
+        env.warm?.keep({ lease: { ...lease, expiresAt: graceUntil }, record: kept }, ports.clock.now());
+      } else if (fromCache && !draft.changed) {
+        env.warm?.keep(fromCache, ports.clock.now());
       }
       const outcomes = draft.outcomes.map((o) => (o.status === "applied" ? { ...o, version } : o));
       report(env, {
@@ -183,11 +240,13 @@ export async function runTurn(
         leaseWaitMs,
         started,
         retries,
+        warm: fromCache !== undefined,
         outcome: draft.changed ? "committed" : "unchanged",
         outcomes,
         parked: draft.parked !== record.parked ? draft.parked : null,
         held: draft.hold.length,
         drained: draft.drained.length,
+        migrated: draft.changed && draft.migration && !draft.migration.error ? draft.migration : undefined,
       });
       return {
         actorId,
@@ -197,10 +256,19 @@ export async function runTurn(
         drained: draft.drained.length,
         waiting: draft.waiting?.count ?? 0,
         parked: draft.parked,
+        schema: draft.schema,
+        migration: draft.migration,
       };
     } catch (error) {
       await keeper.stop();
       if (error instanceof RelayFailedError) throw error;
+      if (fromCache && isRetryable(error)) {
+        // Nothing was written: the actor moved on without this process (another one took the lease
+        // from its grace), or a message was a repeat. Today's path settles it; it does not count as
+        // a retry, and the grace lease needs no release (any acquire takes it over).
+        if (takenOver(error, lease)) env.warm?.lost(actorId, ports.clock.now());
+        continue;
+      }
       if (isRetryable(error) && retries < settings.maxRetries) {
         retries++;
         await ports.store.releaseLease(lease).catch(() => undefined);
@@ -219,6 +287,7 @@ export async function runTurn(
         leaseWaitMs,
         started,
         retries,
+        warm: fromCache !== undefined,
         outcome: "failed",
         error,
       });
@@ -236,9 +305,9 @@ async function relayQueued(
   actorId: string,
   version: number,
   entries: readonly OutboxEntry[],
-): Promise<void> {
+): Promise<boolean> {
   try {
-    await relayOutbox(env.ports, actorId, version, entries);
+    return await relayOutbox(env.ports, actorId, version, entries);
   } catch (error) {
     env.writeLog?.(
       JSON.stringify({
@@ -249,7 +318,13 @@ async function relayQueued(
         error: String(error),
       }),
     );
+    return false;
   }
+}
+
+/** Well under the inline limit even before compression, so the store certainly kept it in the record. */
+function fitsInlineForSure(state: JsonValue): boolean {
+  return JSON.stringify(state).length <= LIMITS.inlineStateBytes / 2;
 }
 
 /** Nothing was written and a fresh attempt may succeed: the version moved, the lease was lost, the store was busy. */

@@ -22,6 +22,13 @@ export interface ActorRecord {
   /** Queued messages held in order while the actor was parked (null when none). */
   waiting: WaitingSummary | null;
   updatedAt: number;
+  /** The schema of `state`; absent on a record written before schemas existed, which is schema 1. */
+  schema?: number | undefined;
+  /**
+   * Where the store keeps a state too large for the record (an S3 key, a blob row): opaque to the
+   * core, handed back in the next commit so an unchanged state is not written again.
+   */
+  stateRef?: string | undefined;
 }
 
 /** What a processed message left behind: its result, so a redelivery answers the same. */
@@ -56,11 +63,25 @@ export interface TurnCommit {
   drained: HeldMessage[];
   /** Release the lease in the same write (the common case: one round trip for commit and release). */
   release: boolean;
+  /**
+   * With `release`: keep the lease for this process until then (epoch ms) instead of freeing it,
+   * as a grace: the holder may run the actor's next turn on what it just committed, without
+   * acquiring or loading. A lease in its grace yields at once to any other acquire (which fences
+   * the holder out), so nobody ever waits for a grace.
+   */
+  graceUntil?: number | undefined;
   now: number;
+  /** The schema of `state` (absent: 1). */
+  schema?: number | undefined;
+  /** The loaded record's `stateRef`: kept when the state did not change, let go once replaced. */
+  loadedStateRef?: string | undefined;
 }
 
 export interface ActorStoreLimits {
-  /** Largest state (serialized JSON bytes, after any compression the store applies). */
+  /**
+   * Largest state (serialized JSON bytes). A state that does not fit the record inline (DynamoDB's
+   * 400 KB item, after compression) goes to the store's large-state storage when it has one.
+   */
   maxStateBytes: number;
   /** Most bytes of held messages one commit may add (the rest wait for a later delivery). */
   maxHeldBytesPerCommit: number;
@@ -87,13 +108,15 @@ export interface StrandedActor {
 export interface ActorStore {
   readonly limits: ActorStoreLimits;
   /**
-   * Takes the lease when it is free, expired, or already this owner's; the new epoch is greater
-   * than any before. Throws LeaseHeldError (with `details.expiresAt`) when another owner holds it.
+   * Takes the lease when it is free, expired, in a grace (see TurnCommit.graceUntil), or already
+   * this owner's; the new epoch is greater than any before. Throws LeaseHeldError (with
+   * `details.expiresAt`) when another owner holds it for a running turn.
    */
   acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease>;
   /**
-   * Extends a lease this owner still holds (same owner and epoch) to `now + ttlMs`. Throws
-   * LeaseLostError when it was taken over; a long turn renews so that it can still commit.
+   * Extends a lease this owner still holds (same owner and epoch) to `now + ttlMs`, ending any
+   * grace (a renewed lease belongs to a running turn again). Throws LeaseLostError when it was
+   * taken over; a long turn renews so that it can still commit.
    */
   renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease>;
   /** A consistent read of the record and of the markers of the given message ids. */
@@ -124,4 +147,17 @@ export interface ActorStore {
    * messages while not parked: what the sweeper finishes when no call comes to the actor.
    */
   listStranded(before: number, limit: number): Promise<StrandedActor[]>;
+  /**
+   * Deletes large-state objects that no record references and never will (a crash between an
+   * object's write and its commit leaves one), checking at most `limit` of them; objects written
+   * after `before` are left alone, since their commit may still be in flight. Stores without
+   * large-state storage do not have it.
+   */
+  sweepBlobs?(before: number, limit: number): Promise<BlobSweep>;
+}
+
+/** What one pass of `sweepBlobs` did. */
+export interface BlobSweep {
+  checked: number;
+  deleted: number;
 }

@@ -2,6 +2,7 @@ export type {
   ActorRecord,
   ActorStore,
   ActorStoreLimits,
+  BlobSweep,
   Lease,
   LoadedActor,
   ProcessedMarker,
@@ -21,6 +22,7 @@ export type {
   WaitingSummary,
 } from "./messages.ts";
 export type { Signal, SignalBus } from "./signal-bus.ts";
+export type { StateBlobStore, StoredBlob } from "./state-blobs.ts";
 export type { StepRecord, StepStore } from "./step-store.ts";
 export type { ScheduledTimer, TimerScheduler } from "./timer-scheduler.ts";
 

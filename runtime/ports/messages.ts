@@ -66,6 +66,11 @@ export interface ParkedRecord {
   handler: string;
   at: number;
   error: SerializedError;
+  /**
+   * False when what parked the actor was no queued message, so nothing went to the dead-letter
+   * queue: a sync call or `durable migrate` meeting a migration that throws. Absent: it was.
+   */
+  deadLettered?: boolean | undefined;
 }
 
 /** An effect of a committed turn, relayed after the commit. `id` makes relaying idempotent. */

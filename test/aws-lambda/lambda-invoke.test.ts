@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes, randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import type { AwsPorts } from "../../runtime/adapters/aws/create-aws-ports.ts";
 import type { DurableInvokeEvent } from "../../runtime/adapters/aws/invoke-event.ts";
 import { createLambdaHandler } from "../../runtime/adapters/aws/lambda.ts";
 import type { JsonValue } from "../../runtime/core/json.ts";
@@ -177,6 +178,47 @@ describe("lambda entry: direct sync invoke", () => {
       /DURABLE_STATE_TABLE is not set/,
     );
   });
+
+  test("a container's next call on an actor inside the warm grace acquires and loads nothing; warmGraceMs 0 turns that off", async () => {
+    const calls: string[] = [];
+    const counting = (ports: AwsPorts): AwsPorts => ({
+      ...ports,
+      store: new Proxy(ports.store, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            calls.push(String(property));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }),
+    });
+    const warm = await lambdaFixture("invoke-warm", { wrap: counting });
+    const actorId = `ledger-${randomUUID().slice(0, 8)}`;
+    await warm.handler(invokeEvent(actorId, "append", { entry: "a" }), lambdaContext());
+    calls.length = 0;
+    const second = await warm.handler(invokeEvent(actorId, "append", { entry: "b" }), lambdaContext());
+    expect(second).toMatchObject({ ok: true, version: 2, result: { entries: 2 } });
+    expect(calls).toEqual(["commit"]);
+    expect(
+      warm
+        .json()
+        .filter((l) => l.type === "turn")
+        .map((l) => l.warm ?? false),
+    ).toEqual([false, true]);
+
+    const cold = await lambdaFixture("invoke-cold", { wrap: counting, handler: { warmGraceMs: 0 } });
+    await cold.handler(invokeEvent(actorId, "append", { entry: "c" }), lambdaContext());
+    calls.length = 0;
+    await cold.handler(invokeEvent(actorId, "append", { entry: "d" }), lambdaContext());
+    expect(calls.sort()).toEqual(["acquireLease", "commit", "load"]);
+
+    const bad = createLambdaHandler(ACTORS, { warmGraceMs: -1, aws: { env: {} }, write: () => undefined });
+    await expect(bad(invokeEvent("ledger-1", "get"), lambdaContext())).rejects.toThrow(
+      /DURABLE_WARM_GRACE_MS/,
+    );
+  }, 60_000);
 
   test("an event the function does not handle is a bug and throws", async () => {
     const f = await lambdaFixture("invoke-unknown");

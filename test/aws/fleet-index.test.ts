@@ -29,7 +29,7 @@ let client: Awaited<ReturnType<typeof emulatorClients>>["dynamodb"];
 beforeAll(async () => {
   ({ dynamodb: client } = await emulatorClients());
   tables = await createFabricTables(client, uniquePrefix("fleet"));
-  store = new DynamoActorStore({ client, stateTable: tables.stateTable, locksTable: tables.locksTable });
+  store = new DynamoActorStore({ client, stateTable: tables.stateTable });
   fleet = new DynamoFleetIndex({ client, stateTable: tables.stateTable });
 }, 60_000);
 afterAll(() => tables?.destroy());
@@ -102,16 +102,31 @@ describe("fleet index on DynamoDB Local", () => {
     ]);
   }, 60_000);
 
-  test("a commit keeps the fleet entry in its one TransactWriteItems: type, version, last active, parked, next timer", async () => {
+  test("a commit keeps the fleet entry in its own single write: type, version, last active, parked, next timer", async () => {
+    const now = NOW + 5;
+    const lease = await store.acquireLease("gauge-1", "test", TTL, now);
     const log = logRequests(client);
-    await commit("gauge-1", 0, {
-      now: NOW + 5,
+    await store.commit({
+      lease,
+      actorType: "gauge",
+      expectedVersion: 0,
+      version: 1,
+      state: { n: 1 },
       timers: {
         b: { timerId: "tb", at: NOW + 9_000 },
         a: { timerId: "ta", at: NOW + 7_000 },
       },
+      parked: null,
+      outbox: [],
+      markers: [],
+      waiting: null,
+      hold: [],
+      drained: [],
+      release: true,
+      now,
     });
-    expect(log.commands()).toEqual(["UpdateItemCommand", "TransactWriteItemsCommand"]);
+    // No request of its own: the entry is attributes of the state item the commit writes anyway.
+    expect(log.commands()).toHaveLength(1);
     const page = await fleet.list({ actorType: "gauge", limit: 10 });
     expect(page.actors).toEqual([
       {

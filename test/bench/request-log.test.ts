@@ -70,6 +70,14 @@ describe("requestUnits follows DynamoDB's on-demand rules", () => {
       readUnits: 4,
       writeUnits: 0,
     });
+    const keys = [{ pk: { S: "a" } }, { pk: { S: "b" } }, { pk: { S: "c" } }];
+    expect(
+      requestUnits("BatchGetItem", { RequestItems: { State: { Keys: keys, ConsistentRead: true } } }),
+    ).toEqual({
+      readUnits: 3,
+      writeUnits: 0,
+    });
+    expect(requestUnits("BatchGetItem", { RequestItems: { State: { Keys: keys } } }).readUnits).toBe(1.5);
     const big = { pk: { S: "a" }, v: { S: "x".repeat(1500) } };
     expect(itemBytes(big)).toBe("pk".length + 1 + "v".length + 1500);
     expect(requestUnits("PutItem", { Item: big })).toEqual({ readUnits: 0, writeUnits: 2 });

@@ -1,5 +1,6 @@
 import { describe } from "bun:test";
 import { commitCases } from "./actor-store-commits.cases.ts";
+import { graceCases } from "./actor-store-grace.cases.ts";
 import { leaseCases } from "./actor-store-leases.cases.ts";
 import type { MakeActorStore } from "./actor-store-support.ts";
 import { waitingCases } from "./actor-store-waiting.cases.ts";
@@ -18,5 +19,6 @@ export function actorStoreContract(backend: string, makeStore: MakeActorStore): 
     leaseCases(backend, fixture);
     commitCases(backend, fixture);
     waitingCases(backend, fixture);
+    graceCases(backend, fixture);
   });
 }

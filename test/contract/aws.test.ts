@@ -34,7 +34,6 @@ actorStoreContract("aws", async () => {
   const store = new DynamoActorStore({
     client: dynamodb,
     stateTable: tables.stateTable,
-    locksTable: tables.locksTable,
   });
   return { store, cleanup: noCleanup };
 });

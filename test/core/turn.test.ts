@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { actor, client } from "../../runtime/index.ts";
+import { actor, client, LIMITS } from "../../runtime/index.ts";
 import { createTestFabric, type TestFabric } from "../../runtime/testing.ts";
 
 const ledger = actor("ledger", {
@@ -17,6 +17,9 @@ const ledger = actor("ledger", {
     },
     big(ctx, input: { data: string }) {
       ctx.state.log = [input.data];
+    },
+    fill(ctx, input: { bytes: number }) {
+      ctx.state.log = ["x".repeat(input.bytes)];
     },
     async ask(ctx, input: { target: string; handler: string }) {
       return await ctx.call(input.target, input.handler, { target: ctx.actorId, handler: "ask" });
@@ -86,19 +89,20 @@ describe("a turn commits state and effects together or not at all", () => {
     expect((await fabric.state("ledger-a"))?.version).toBe(1);
   });
 
-  test("a state over 400 KB even compressed is refused with StateTooLargeError and nothing is written", async () => {
+  test("a state over 400 KB even compressed is kept as an object; one over LIMITS.stateBytes is refused and nothing is written", async () => {
     fabric = createTestFabric({ actors: [ledger] });
     await client(ledger, fabric).get("ledger-a").add({ n: 1 });
+    const data = incompressible(600);
+    await client(ledger, fabric).get("ledger-a").big({ data });
+    const large = await fabric.state("ledger-a");
+    expect(large).toMatchObject({ version: 2, state: { total: 1, log: [data] } });
+    expect(large?.stateRef).toStartWith("state/ledger-a/2-");
     await expect(
       client(ledger, fabric)
         .get("ledger-a")
-        .big({ data: incompressible(600) }),
+        .fill({ bytes: LIMITS.stateBytes + 1 }),
     ).rejects.toMatchObject({ code: "STATE_TOO_LARGE" });
-    expect(await fabric.state("ledger-a")).toMatchObject({ version: 1, state: { total: 1 } });
-    await client(ledger, fabric)
-      .get("ledger-a")
-      .big({ data: incompressible(390) });
-    expect((await fabric.state("ledger-a"))?.version).toBe(2);
+    expect(await fabric.state("ledger-a")).toMatchObject({ version: 2, state: { log: [data] } });
   });
 });
 

@@ -28,6 +28,8 @@ const cfn = mockClient(CloudFormationClient);
 afterEach(() => cfn.reset());
 afterAll(() => cfn.restore());
 
+const WHERE = { account: "123456789012", region: "eu-west-1" };
+
 function prodTemplate(): CfnTemplate {
   using fixture = fabricFixture();
   return synthFabricApp({
@@ -36,12 +38,14 @@ function prodTemplate(): CfnTemplate {
     codeDir: fixture.codeDir,
     outdir: fixture.outdir,
     alarms: "ops@example.com",
+    // As durable deploy synthesizes it: pinned, so the bucket's name is a literal to match.
+    ...WHERE,
   }).template;
 }
 
 /** Every kept resource, as findKeptResources reports them when all exist. */
 function allFound(): FoundResource[] {
-  return keptResourcesOf("counter-prod").map((r) => ({
+  return keptResourcesOf("counter-prod", WHERE).map((r) => ({
     ...r,
     identifier: r.kind === "queue" ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${r.name}` : r.name,
   }));
@@ -54,7 +58,7 @@ describe("what a kept stage keeps", () => {
     const retained = Object.values(template.Resources)
       .filter((r) => r.DeletionPolicy === "Retain")
       .map((r) => `${r.Type} ${JSON.stringify(r.Properties)}`);
-    const byName = keptResourcesOf("counter-prod");
+    const byName = keptResourcesOf("counter-prod", WHERE);
     expect(byName).toHaveLength(retained.length);
     for (const kept of byName) {
       expect(
@@ -68,7 +72,7 @@ describe("planAdoption", () => {
   test("the import template holds the kept resources alone (nothing to create, no outputs), each matched by type and name", () => {
     const plan = planAdoption(template, allFound());
     if (typeof plan === "string") throw new Error(plan);
-    expect(plan.adoptees).toHaveLength(11);
+    expect(plan.adoptees).toHaveLength(12);
     expect(Object.keys(plan.template).sort()).toEqual(["Description", "Resources"]);
     expect(Object.keys(plan.template.Resources).sort()).toEqual(plan.adoptees.map((a) => a.logicalId).sort());
     for (const adoptee of plan.adoptees) {
@@ -143,6 +147,7 @@ describe("adopting on CloudFormation", () => {
       "AWS::DynamoDB::Table TableName",
       "AWS::IAM::Role RoleName",
       "AWS::Logs::LogGroup LogGroupName",
+      "AWS::S3::Bucket BucketName",
       "AWS::SQS::Queue QueueUrl",
       "AWS::Scheduler::ScheduleGroup Name",
     ]);
@@ -166,7 +171,7 @@ describe("adopting on CloudFormation", () => {
     cfn.on(DeleteStackCommand).resolves({});
     const failure = await prepareAdoption(options).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(AdoptionRefusedError);
-    expect((failure as Error).message).toContain("would create 11 of them anew");
+    expect((failure as Error).message).toContain("would create 12 of them anew");
     expect(cfn.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
     expect(cfn.commandCalls(DeleteStackCommand)[0]?.args[0].input).toEqual({ StackName: "counter-prod" });
   });

@@ -11,6 +11,7 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { StageOutputs } from "../../cli/stage-target.ts";
 import { DynamoActorStore } from "../../runtime/adapters/aws/dynamodb-actor-store.ts";
@@ -91,8 +92,8 @@ describe("durable deploy on moto", () => {
         stackName: "counter-test",
         region: "us-east-1",
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
         workflowsTable: "counter-test-Workflows",
+        stateBucket: "counter-test-state-123456789012-us-east-1",
         functionName: "counter-test-handler",
         endpoint: moto.endpoint,
       });
@@ -117,6 +118,8 @@ describe("durable deploy on moto", () => {
         const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
         expect(QueueUrl).toEndWith(`/${queue}`);
       }
+      const s3 = new S3Client({ ...moto.clientConfig(), forcePathStyle: true });
+      await s3.send(new HeadBucketCommand({ Bucket: outputs.stateBucket }));
       const lambda = new LambdaClient(moto.clientConfig());
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: outputs.functionName }));
       expect(fn.Configuration).toMatchObject({
@@ -125,6 +128,7 @@ describe("durable deploy on moto", () => {
         MemorySize: 512,
         Timeout: 30,
       });
+      expect(fn.Configuration?.Environment?.Variables?.DURABLE_STATE_BUCKET).toBe(outputs.stateBucket);
       // moto's CloudFormation drops a function's DeadLetterConfig (the template test asserts it);
       // the rule target's retry policy and DLQ it does create.
       const events = new EventBridgeClient(moto.clientConfig());
@@ -159,7 +163,6 @@ describe("durable deploy on moto", () => {
       const store = new DynamoActorStore({
         client: new DynamoDBClient(moto.clientConfig()),
         stateTable: "counter-test-State",
-        locksTable: "counter-test-Locks",
       });
       const now = Date.now();
       const lease = await store.acquireLease("counter-1", "e2e-writer", 10_000, now);

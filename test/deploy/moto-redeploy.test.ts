@@ -55,7 +55,6 @@ function store() {
   return new DynamoActorStore({
     client: new DynamoDBClient(moto.clientConfig()),
     stateTable: "counter-prod-State",
-    locksTable: "counter-prod-Locks",
   });
 }
 

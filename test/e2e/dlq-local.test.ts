@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CliRun, DURABLE_NODE_BIN, durable, userEnv } from "../support/cli-process.ts";
+import { type CliRun, DURABLE_BIN, durable, userEnv } from "../support/cli-process.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
@@ -213,7 +213,7 @@ describe("durable dlq on the local fabric", () => {
     // poison when the CLI process is killed, before it could delete the letter.
     const marker = join(p.dir.path, "slow-started");
     const crashed = Bun.spawn({
-      cmd: ["node", DURABLE_NODE_BIN, "dlq", "redrive", "--all", "--unpark"],
+      cmd: [DURABLE_BIN, "dlq", "redrive", "--all", "--unpark"],
       cwd: p.root,
       env: userEnv({ LEDGER_SLOW_FILE: marker }),
       stdout: "pipe",

@@ -42,6 +42,8 @@ export interface FaultRule {
   ambiguousAfter?: number;
   /** The service refuses the call as throttled: nothing happened. */
   throttle?: number;
+  /** A concurrent write won (a version conflict, a cancelled transaction): nothing happened. */
+  conflict?: number;
   /** Only calls this returns true for (one owner, one actor, the nth call). */
   when?: (call: CallInfo) => boolean;
   /** Stop after this many faults (delays included) of this rule. */
@@ -56,7 +58,7 @@ export interface CallInfo {
   command?: string;
 }
 
-export type FaultKind = "pause" | "error" | "ambiguous" | "throttle";
+export type FaultKind = "pause" | "error" | "ambiguous" | "throttle" | "conflict";
 
 export interface FaultEvent {
   kind: FaultKind;
@@ -69,6 +71,7 @@ export interface FaultErrors {
   before(op: OpKind): Error;
   throttle(op: OpKind): Error;
   ambiguous(op: OpKind): Error;
+  conflict(op: OpKind): Error;
 }
 
 const INJECTED = Symbol.for("durable.faults.injected");
@@ -109,7 +112,7 @@ export const callScope = new AsyncLocalStorage<CallScope>();
  */
 export class FaultInjector {
   readonly events: FaultEvent[] = [];
-  readonly counts: Record<FaultKind, number> = { pause: 0, error: 0, ambiguous: 0, throttle: 0 };
+  readonly counts: Record<FaultKind, number> = { pause: 0, error: 0, ambiguous: 0, throttle: 0, conflict: 0 };
   #fired = new Map<FaultRule, number>();
   #streams = new Map<OpKind, () => number>();
   #enabled = true;
@@ -119,6 +122,8 @@ export class FaultInjector {
     private readonly label: string,
     private readonly rules: readonly FaultRule[],
     private readonly errors: FaultErrors,
+    /** The seed of the run (or of the sweep iteration) this injector belongs to. */
+    private readonly seed: number,
   ) {}
 
   /** Turns faults off (setup and final reads should not be disturbed). */
@@ -140,6 +145,10 @@ export class FaultInjector {
       if (rule.throttle !== undefined && this.#roll(call.op, rule, rule.throttle)) {
         this.#note("throttle", call.op);
         throw mark(this.errors.throttle(call.op), "throttle");
+      }
+      if (rule.conflict !== undefined && this.#roll(call.op, rule, rule.conflict)) {
+        this.#note("conflict", call.op);
+        throw mark(this.errors.conflict(call.op), "conflict");
       }
       if (rule.errorBefore !== undefined && this.#roll(call.op, rule, rule.errorBefore)) {
         this.#note("error", call.op);
@@ -167,7 +176,7 @@ export class FaultInjector {
   #stream(op: OpKind): () => number {
     let stream = this.#streams.get(op);
     if (!stream) {
-      stream = rngFor(`${this.label}/${op}`);
+      stream = rngFor(this.seed, `${this.label}/${op}`);
       this.#streams.set(op, stream);
     }
     return stream;

@@ -13,9 +13,11 @@ import type {
 } from "../../runtime/ports/actor-store.ts";
 import type { Worker } from "./backends.ts";
 import { runCounterWorkload, tallyCounter } from "./counter-workload.ts";
+import { ProcessLife } from "./crash.ts";
 import { type FaultErrors, FaultInjector, sleep } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { InFlight, wrapPorts } from "./port-faults.ts";
+import { BASE_SEED } from "./seed.ts";
 
 /*
  * A negative control for the harness, kept out of the summary: the same workload and checks as
@@ -83,6 +85,7 @@ const unused: FaultErrors = {
   before: () => new Error("unused"),
   throttle: () => new Error("unused"),
   ambiguous: () => new Error("unused"),
+  conflict: () => new Error("unused"),
 };
 
 test("the harness catches a store without fencing: lost increments, stale commits and a non-linearizable history", async () => {
@@ -93,7 +96,7 @@ test("the harness catches a store without fencing: lost increments, stale commit
   const workers: Worker[] = [0, 1, 2, 3].map((i) => {
     const inFlight = new InFlight();
     const ports = wrapPorts(raw, { observer: ledger, inFlight });
-    const none = new FaultInjector(`control-${i}`, [], unused);
+    const none = new FaultInjector(`control-${i}`, [], unused, BASE_SEED);
     return {
       name: `control-w${i}`,
       fabric: new Fabric({ ports, actors: [tallyCounter], owner: `control-w${i}` }),
@@ -102,6 +105,7 @@ test("the harness catches a store without fencing: lost increments, stale commit
       faults: none,
       crashes: none,
       inFlight,
+      life: new ProcessLife(),
     };
   });
   const result = await runCounterWorkload({

@@ -1,9 +1,6 @@
 import type { ActorStore, Lease, TurnCommit } from "../../runtime/ports/actor-store.ts";
 import type { FabricPorts } from "../../runtime/ports/index.ts";
-import type { MessageQueue } from "../../runtime/ports/message-queue.ts";
-import type { SignalBus } from "../../runtime/ports/signal-bus.ts";
-import type { StepStore } from "../../runtime/ports/step-store.ts";
-import type { TimerScheduler } from "../../runtime/ports/timer-scheduler.ts";
+import { hang, type ProcessLife } from "./crash.ts";
 import { appliedDespiteError, callScope, type FaultInjector, type OpKind } from "./fault-injector.ts";
 
 /** What the wrapped ports report to a scenario: leases granted and commits sent and settled. */
@@ -53,113 +50,130 @@ export interface WrapOptions {
   inFlight?: InFlight | undefined;
   /** The layer below (SDK middleware) reports when a request leaves, after its own faults. */
   sendReportedBelow?: boolean;
+  /** The process the calls are made in: each call is a seam where it can die (see crash.ts). */
+  life?: ProcessLife | undefined;
 }
 
 type Around = <T>(
   op: OpKind,
+  method: string,
   args: readonly unknown[],
   run: () => Promise<T>,
   sending?: () => void,
 ) => Promise<T>;
 
+/** Which fault rules a port method answers to; methods not listed are "other". */
+const OPS: Record<keyof FabricPorts, Record<string, OpKind>> = {
+  store: {
+    acquireLease: "acquire",
+    load: "load",
+    commit: "commit",
+    releaseLease: "release",
+    renewLease: "renew",
+    clearOutbox: "clearOutbox",
+    read: "read",
+    loadWaiting: "loadWaiting",
+    listStranded: "listStranded",
+  },
+  steps: { list: "stepList", record: "stepRecord" },
+  queue: {
+    send: "send",
+    receive: "receive",
+    ack: "ack",
+    retry: "retry",
+    release: "release",
+    deadLetter: "deadLetter",
+    deadLetters: "deadLetters",
+  },
+  timers: { schedule: "schedule", cancel: "cancel" },
+  signals: { publish: "publish" },
+  clock: {},
+};
+
 /**
- * The ports with every call passing through the fault layer and the observers. Only the
- * FabricPorts surface is wrapped: what the core turn uses is what faults can reach.
+ * The ports with every call passing through the fault layer, the process's seams and the
+ * observers. Every method of the FabricPorts surface is wrapped, including ones added to a port
+ * later: what the core turn uses is what faults can reach.
  */
 export function wrapPorts(ports: FabricPorts, options: WrapOptions): FabricPorts {
-  const { inFlight } = options;
+  const { inFlight, life } = options;
   const injectors = options.injectors ?? [];
-  const around: Around = async (op, args, run, sending) => {
+  const around: Around = async (op, method, args, run, sending) => {
+    if (life?.pass("port", method, "before")) return hang();
     inFlight?.begin(op);
+    let outcome: { value: Awaited<ReturnType<typeof run>> } | { error: unknown };
     try {
-      return await callScope.run({ op, args, beforeSend: sending }, async () => {
-        for (const injector of injectors) await injector.before({ op, args });
-        if (!options.sendReportedBelow) sending?.();
-        const result = await run();
-        for (const injector of injectors) injector.after({ op, args });
-        return result;
-      });
+      outcome = {
+        value: await callScope.run({ op, args, beforeSend: sending }, async () => {
+          for (const injector of injectors) await injector.before({ op, args });
+          if (!options.sendReportedBelow) sending?.();
+          const result = await run();
+          for (const injector of injectors) injector.after({ op, args });
+          return result;
+        }),
+      };
+    } catch (error) {
+      outcome = { error };
     } finally {
       inFlight?.end(op);
     }
+    // A process that dies as the answer arrives never sees it, success or failure.
+    if (life?.pass("port", method, "after")) return hang();
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
   };
   return {
     store: wrapStore(ports.store, around, options.observer),
-    steps: wrapSteps(ports.steps, around),
-    queue: wrapQueue(ports.queue, around),
-    timers: wrapTimers(ports.timers, around),
-    signals: wrapSignals(ports.signals, around),
+    steps: wrapPort(ports.steps, OPS.steps, around),
+    queue: wrapPort(ports.queue, OPS.queue, around),
+    timers: wrapPort(ports.timers, OPS.timers, around),
+    signals: wrapPort(ports.signals, OPS.signals, around),
     clock: ports.clock,
   };
 }
 
+/** Every method of a port goes through `around`; other properties (limits, maxReceives) pass as they are. */
+function wrapPort<P extends object>(port: P, ops: Record<string, OpKind>, around: Around): P {
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || typeof property !== "string") return value;
+      const op = ops[property] ?? "other";
+      // Called on the real port, not the proxy: adapters keep private (#) fields.
+      return (...args: unknown[]) => around(op, property, args, () => value.apply(target, args));
+    },
+  });
+}
+
 function wrapStore(store: ActorStore, around: Around, observer: PortObserver | undefined): ActorStore {
-  return {
-    limits: store.limits,
-    async acquireLease(actorId, owner, ttlMs, now) {
-      const lease = await around("acquire", [actorId, owner, ttlMs, now], () =>
-        store.acquireLease(actorId, owner, ttlMs, now),
-      );
-      observer?.acquired?.(lease);
-      return lease;
-    },
-    load: (actorId, ids) => around("load", [actorId, ids], () => store.load(actorId, ids)),
-    async commit(commit) {
-      try {
-        await around(
-          "commit",
-          [commit],
-          () => store.commit(commit),
-          () => observer?.commitSending?.(commit),
-        );
-        observer?.committed?.(commit, { applied: true });
-      } catch (error) {
-        observer?.committed?.(commit, { applied: appliedDespiteError(error), error });
-        throw error;
+  const wrapped = wrapPort(store, OPS.store, around);
+  return new Proxy(wrapped, {
+    get(target, property, receiver) {
+      if (property === "acquireLease") {
+        return async (...args: Parameters<ActorStore["acquireLease"]>) => {
+          const lease = await around("acquire", "acquireLease", args, () => store.acquireLease(...args));
+          observer?.acquired?.(lease);
+          return lease;
+        };
       }
+      if (property === "commit") {
+        return async (commit: TurnCommit) => {
+          try {
+            await around(
+              "commit",
+              "commit",
+              [commit],
+              () => store.commit(commit),
+              () => observer?.commitSending?.(commit),
+            );
+            observer?.committed?.(commit, { applied: true });
+          } catch (error) {
+            observer?.committed?.(commit, { applied: appliedDespiteError(error), error });
+            throw error;
+          }
+        };
+      }
+      return Reflect.get(target, property, receiver);
     },
-    releaseLease: (lease) => around("release", [lease], () => store.releaseLease(lease)),
-    clearOutbox: (actorId, version) =>
-      around("clearOutbox", [actorId, version], () => store.clearOutbox(actorId, version)),
-    read: (actorId) => around("read", [actorId], () => store.read(actorId)),
-    renewLease: (lease, ttlMs, now) =>
-      around("renew", [lease, ttlMs, now], () => store.renewLease(lease, ttlMs, now)),
-    loadWaiting: (actorId, limit) =>
-      around("loadWaiting", [actorId, limit], () => store.loadWaiting(actorId, limit)),
-    listStranded: (before, limit) =>
-      around("listStranded", [before, limit], () => store.listStranded(before, limit)),
-  };
-}
-
-function wrapSteps(steps: StepStore, around: Around): StepStore {
-  return {
-    list: (actorId, runId) => around("stepList", [actorId, runId], () => steps.list(actorId, runId)),
-    record: (actorId, runId, step) =>
-      around("stepRecord", [actorId, runId, step], () => steps.record(actorId, runId, step)),
-  };
-}
-
-function wrapQueue(queue: MessageQueue, around: Around): MessageQueue {
-  return {
-    maxReceives: queue.maxReceives,
-    send: (messages) => around("send", [messages], () => queue.send(messages)),
-    receive: (options) => around("receive", [options], () => queue.receive(options)),
-    ack: (deliveries) => around("ack", [deliveries], () => queue.ack(deliveries)),
-    retry: (deliveries, delayMs) =>
-      around("retry", [deliveries, delayMs], () => queue.retry(deliveries, delayMs)),
-    release: (deliveries) => around("release", [deliveries], () => queue.release(deliveries)),
-    deadLetter: (entries) => around("deadLetter", [entries], () => queue.deadLetter(entries)),
-    deadLetters: (actorId) => around("deadLetters", [actorId], () => queue.deadLetters(actorId)),
-  };
-}
-
-function wrapTimers(timers: TimerScheduler, around: Around): TimerScheduler {
-  return {
-    schedule: (list) => around("schedule", [list], () => timers.schedule(list)),
-    cancel: (list) => around("cancel", [list], () => timers.cancel(list)),
-  };
-}
-
-function wrapSignals(signals: SignalBus, around: Around): SignalBus {
-  return { publish: (list) => around("publish", [list], () => signals.publish(list)) };
+  });
 }

@@ -3,10 +3,22 @@ export {};
 /**
  * `npm run test:faults`: runs the fault scenarios with bun test, streaming its output, and ends
  * with the scenarios' summary line (`faults: S scenarios, …`) so it is the last thing printed.
- * Exits with bun test's code.
+ * Exits with bun test's code. `--seeds N` runs every scenario under N seeds (see seed.ts).
  */
+const args = process.argv.slice(2);
+// `--seeds N` (or `--seeds=N`) sweeps every scenario over N seeds; seed.ts reads it as FAULT_SEEDS.
+const at = args.findIndex((a) => a === "--seeds" || a.startsWith("--seeds="));
+const seeds = at < 0 ? undefined : (args[at]?.split("=")[1] ?? args[at + 1]);
+if (at >= 0) args.splice(at, args[at]?.includes("=") ? 1 : 2);
+if (seeds !== undefined && !/^[1-9]\d*$/.test(seeds)) {
+  console.error(
+    `--seeds needs a positive whole number, got "${seeds}" (e.g. npm run test:faults -- --seeds 5)`,
+  );
+  process.exit(2);
+}
 const child = Bun.spawn({
-  cmd: [process.execPath, "test", "--timeout", "300000", "test/faults", ...process.argv.slice(2)],
+  cmd: [process.execPath, "test", "--timeout", "300000", "test/faults", ...args],
+  env: seeds === undefined ? process.env : { ...process.env, FAULT_SEEDS: seeds },
   stdout: "pipe",
   stderr: "pipe",
 });

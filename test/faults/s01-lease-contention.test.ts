@@ -4,6 +4,7 @@ import { describeCheck, percentile, runCounterWorkload, tallyCounter } from "./c
 import type { FaultRule } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { freshId } from "./scenario-kit.ts";
+import { SEEDS, seedTag, sized } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -20,7 +21,8 @@ scenarioFile(import.meta.path);
  * in tens of ms on two busy cores, so the aws run is scaled from 8×200 to 8×50 increments.
  */
 const LEASE_MS = 200;
-const SCALE = { local: 200, aws: 50 } as const;
+// A sweep (--seeds) runs 8×10 and 8×6: the same stalls, ambiguous commits and throttling, fewer increments.
+const SCALE = sized({ local: 200, aws: 50 }, { local: 10, aws: 6 });
 
 const faults: FaultRule[] = [
   { ops: "all", latencyMs: [0, 2] },
@@ -34,63 +36,66 @@ const faults: FaultRule[] = [
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] lease expiry under contention`, () => {
-    test(`[${backend}] 8 workers × ${SCALE[backend]} increments with 500 ms stalls, ambiguous commits and throttling: nothing lost or doubled, linearizable, stale holders fenced`, async () => {
-      const env = await openEnvironment(backend, { label: "s01" });
-      const ledger = new FencingLedger();
-      const actorId = freshId(`contended-${backend}`);
-      try {
-        const workers: Worker[] = [];
-        for (let w = 0; w < 8; w++) {
-          workers.push(
-            await env.worker({
-              name: `s01-${backend}-w${w}`,
-              actors: [tallyCounter],
-              faults,
-              sdkLayer: w % 2 === 0 ? "client" : "wire",
-              observer: ledger,
-              fabric: { leaseMs: LEASE_MS, leaseWaitMs: 60_000, maxRetries: 8 },
-            }),
+    for (const seed of SEEDS)
+      test(`[${backend}] 8 workers × ${SCALE[backend]} increments with 500 ms stalls, ambiguous commits and throttling: nothing lost or doubled, linearizable, stale holders fenced${seedTag(seed)}`, async () => {
+        const env = await openEnvironment(backend, { label: "s01", seed });
+        const ledger = new FencingLedger();
+        const actorId = freshId(`contended-${backend}`);
+        try {
+          const workers: Worker[] = [];
+          for (let w = 0; w < 8; w++) {
+            workers.push(
+              await env.worker({
+                name: `s01-${backend}-w${w}`,
+                actors: [tallyCounter],
+                faults,
+                sdkLayer: w % 2 === 0 ? "client" : "wire",
+                observer: ledger,
+                fabric: { leaseMs: LEASE_MS, leaseWaitMs: 60_000, maxRetries: 8 },
+              }),
+            );
+          }
+          const result = await runCounterWorkload({
+            actorId,
+            workers,
+            opsPerWorker: SCALE[backend],
+            readEvery: 10,
+          });
+          const fencing = ledger.problems(actorId, result.final.version);
+          const pauses = workers.reduce((n, w) => n + w.faults.counts.pause, 0);
+          const ambiguousCommits = workers.reduce((n, w) => n + w.faults.counts.ambiguous, 0);
+          const refusals = workers.reduce((n, w) => n + w.faults.counts.throttle + w.faults.counts.error, 0);
+          console.log(
+            `[${backend}] s01: ${result.operations} ops, ${result.acknowledged.length} acked, ${result.ambiguous.length} ambiguous ` +
+              `(${[...result.errors].map(([c, n]) => `${c}×${n}`).join(" ")}), final ${result.final.count}, ` +
+              `${pauses} stalls, ${ambiguousCommits} ambiguous commits, ${refusals} throttled or failed calls, ` +
+              `${ledger.staleRejected} stale commits refused, ` +
+              `p50 ${percentile(result.latenciesMs, 50).toFixed(0)} ms p99 ${percentile(result.latenciesMs, 99).toFixed(0)} ms`,
           );
-        }
-        const result = await runCounterWorkload({
-          actorId,
-          workers,
-          opsPerWorker: SCALE[backend],
-          readEvery: 10,
-        });
-        const fencing = ledger.problems(actorId, result.final.version);
-        const pauses = workers.reduce((n, w) => n + w.faults.counts.pause, 0);
-        const ambiguousCommits = workers.reduce((n, w) => n + w.faults.counts.ambiguous, 0);
-        const refusals = workers.reduce((n, w) => n + w.faults.counts.throttle + w.faults.counts.error, 0);
-        console.log(
-          `[${backend}] s01: ${result.operations} ops, ${result.acknowledged.length} acked, ${result.ambiguous.length} ambiguous ` +
-            `(${[...result.errors].map(([c, n]) => `${c}×${n}`).join(" ")}), final ${result.final.count}, ` +
-            `${pauses} stalls, ${ambiguousCommits} ambiguous commits, ${refusals} throttled or failed calls, ` +
-            `${ledger.staleRejected} stale commits refused, ` +
-            `p50 ${percentile(result.latenciesMs, 50).toFixed(0)} ms p99 ${percentile(result.latenciesMs, 99).toFixed(0)} ms`,
-        );
-        recordRun("lease expiry under contention", backend, {
-          operations: result.operations,
-          lost: result.lost.length,
-          duplicated: result.duplicated.length + result.phantom.length,
-          violations: (result.linearizable.ok === false ? 1 : 0) + fencing.length,
-        });
+          recordRun("lease expiry under contention", backend, {
+            operations: result.operations,
+            lost: result.lost.length,
+            duplicated: result.duplicated.length + result.phantom.length,
+            violations: (result.linearizable.ok === false ? 1 : 0) + fencing.length,
+          });
 
-        expect(result.lost).toEqual([]);
-        expect(result.duplicated).toEqual([]);
-        expect(result.phantom).toEqual([]);
-        // final = acknowledged + k, each ambiguous increment applied 0 or 1 times.
-        expect(result.final.count).toBe(result.final.applied.length);
-        expect(result.final.count).toBeGreaterThanOrEqual(result.acknowledged.length);
-        expect(result.final.count).toBeLessThanOrEqual(result.acknowledged.length + result.ambiguous.length);
-        expect(result.linearizable.ok, describeCheck(result.linearizable)).toBe(true);
-        expect(fencing).toEqual([]);
-        // The faults really ran: stalls past the lease happened and a taken-over holder was refused.
-        expect(pauses).toBeGreaterThan(0);
-        expect(ledger.staleRejected).toBeGreaterThan(0);
-      } finally {
-        await env.close();
-      }
-    });
+          expect(result.lost).toEqual([]);
+          expect(result.duplicated).toEqual([]);
+          expect(result.phantom).toEqual([]);
+          // final = acknowledged + k, each ambiguous increment applied 0 or 1 times.
+          expect(result.final.count).toBe(result.final.applied.length);
+          expect(result.final.count).toBeGreaterThanOrEqual(result.acknowledged.length);
+          expect(result.final.count).toBeLessThanOrEqual(
+            result.acknowledged.length + result.ambiguous.length,
+          );
+          expect(result.linearizable.ok, describeCheck(result.linearizable)).toBe(true);
+          expect(fencing).toEqual([]);
+          // The faults really ran: stalls past the lease happened and a taken-over holder was refused.
+          expect(pauses).toBeGreaterThan(0);
+          expect(ledger.staleRejected).toBeGreaterThan(0);
+        } finally {
+          await env.close();
+        }
+      });
   });
 }

@@ -4,6 +4,7 @@ import type { StepRecord } from "../../runtime/ports/step-store.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId } from "./scenario-kit.ts";
+import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -93,70 +94,71 @@ async function runToCompletion(
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] workflow crashed after each step`, () => {
-    test(`[${backend}] a crash after each step, between each effect and its record, and after the commit ends in the crash-free state with each effect once`, async () => {
-      const env = await openEnvironment(backend, { label: "s08" });
-      try {
-        const clean = await env.worker({ name: `s08-${backend}-clean`, actors: [workflow] });
-        const baselineId = freshId("workflow");
-        await runToCompletion(clean, baselineId, "o-1");
-        const baseline = (await clean.raw.store.read(baselineId))?.state;
-        const cases: {
-          point: string;
-          state: unknown;
-          attempts: number;
-          crashed: number;
-          calls: number[];
-          effects: number;
-        }[] = [];
-        for (const point of CRASH_POINTS) {
-          const w = await env.worker({
-            name: `s08-${backend}-${cases.length}`,
-            actors: [workflow],
-            portFaults: [crashRule(point)],
+    for (const seed of SEEDS)
+      test(`[${backend}] a crash after each step, between each effect and its record, and after the commit ends in the crash-free state with each effect once${seedTag(seed)}`, async () => {
+        const env = await openEnvironment(backend, { label: "s08", seed });
+        try {
+          const clean = await env.worker({ name: `s08-${backend}-clean`, actors: [workflow] });
+          const baselineId = freshId("workflow");
+          await runToCompletion(clean, baselineId, "o-1");
+          const baseline = (await clean.raw.store.read(baselineId))?.state;
+          const cases: {
+            point: string;
+            state: unknown;
+            attempts: number;
+            crashed: number;
+            calls: number[];
+            effects: number;
+          }[] = [];
+          for (const point of CRASH_POINTS) {
+            const w = await env.worker({
+              name: `s08-${backend}-${cases.length}`,
+              actors: [workflow],
+              portFaults: [crashRule(point)],
+            });
+            const actorId = freshId("workflow");
+            const { attempts } = await runToCompletion(w, actorId, "o-1");
+            cases.push({
+              point: label(point),
+              state: (await w.raw.store.read(actorId))?.state,
+              attempts,
+              crashed: w.crashes.events.length,
+              calls: STEPS.map((step) => external.calls.get(`${actorId}/${step}`) ?? 0),
+              effects: external.effectsOf(actorId),
+            });
+          }
+          const wrong = cases.filter((c) => JSON.stringify(c.state) !== JSON.stringify(baseline));
+          recordRun("workflow crashed after each step", backend, {
+            operations: cases.reduce((n, c) => n + c.attempts, 1),
+            lost: wrong.length,
+            duplicated: cases.reduce((n, c) => n + Math.max(0, c.effects - STEPS.length), 0),
           });
-          const actorId = freshId("workflow");
-          const { attempts } = await runToCompletion(w, actorId, "o-1");
-          cases.push({
-            point: label(point),
-            state: (await w.raw.store.read(actorId))?.state,
-            attempts,
-            crashed: w.crashes.events.length,
-            calls: STEPS.map((step) => external.calls.get(`${actorId}/${step}`) ?? 0),
-            effects: external.effectsOf(actorId),
-          });
-        }
-        const wrong = cases.filter((c) => JSON.stringify(c.state) !== JSON.stringify(baseline));
-        recordRun("workflow crashed after each step", backend, {
-          operations: cases.reduce((n, c) => n + c.attempts, 1),
-          lost: wrong.length,
-          duplicated: cases.reduce((n, c) => n + Math.max(0, c.effects - STEPS.length), 0),
-        });
 
-        expect(baseline).toEqual({
-          orders: [{ order: "o-1", results: ["reserve:o-1", "charge:o-1", "ship:o-1"] }],
-        });
-        for (const c of cases) {
-          expect({
-            point: c.point,
-            crashed: c.crashed,
-            retried: c.attempts > 1,
-            state: c.state,
-            effects: c.effects,
-          }).toEqual({
-            point: c.point,
-            crashed: 1,
-            retried: true,
-            state: baseline,
-            effects: STEPS.length,
+          expect(baseline).toEqual({
+            orders: [{ order: "o-1", results: ["reserve:o-1", "charge:o-1", "ship:o-1"] }],
           });
-          // A recorded step is replayed, never re-run; only a step whose record was lost runs again
-          // (and its idempotency key keeps the effect single).
-          const expectedCalls = STEPS.map((step) => (c.point === `before recording ${step}` ? 2 : 1));
-          expect({ point: c.point, calls: c.calls }).toEqual({ point: c.point, calls: expectedCalls });
+          for (const c of cases) {
+            expect({
+              point: c.point,
+              crashed: c.crashed,
+              retried: c.attempts > 1,
+              state: c.state,
+              effects: c.effects,
+            }).toEqual({
+              point: c.point,
+              crashed: 1,
+              retried: true,
+              state: baseline,
+              effects: STEPS.length,
+            });
+            // A recorded step is replayed, never re-run; only a step whose record was lost runs again
+            // (and its idempotency key keeps the effect single).
+            const expectedCalls = STEPS.map((step) => (c.point === `before recording ${step}` ? 2 : 1));
+            expect({ point: c.point, calls: c.calls }).toEqual({ point: c.point, calls: expectedCalls });
+          }
+        } finally {
+          await env.close();
         }
-      } finally {
-        await env.close();
-      }
-    });
+      });
   });
 }

@@ -6,6 +6,7 @@ import { actor } from "../../runtime/core/actor.ts";
 import { BACKENDS, type BackendKind, type Environment, openEnvironment, type Worker } from "./backends.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { freshId, lambdaContext } from "./scenario-kit.ts";
+import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -164,83 +165,89 @@ async function runCase(
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] freeze safety`, () => {
-    test(`[${backend}] when an invocation settles, in success or failure, none of its port calls or SDK requests is still running`, async () => {
-      const env = await openEnvironment(backend, { label: "s09" });
-      try {
-        const results: { case: string; outcome: string; pending: string }[] = [];
-        for (const [i, c] of CASES.entries())
-          results.push({ case: c.name, ...(await runCase(env, backend, c, i)) });
-        console.log(
-          `[${backend}] s09: ${results.map((r) => `${r.case}: ${r.outcome}${r.pending ? ` (pending ${r.pending})` : ""}`).join("; ")}`,
-        );
-        recordRun("freeze safety", backend, {
-          operations: results.length,
-          violations: results.filter((r) => r.pending !== "").length,
-        });
+    for (const seed of SEEDS)
+      test(`[${backend}] when an invocation settles, in success or failure, none of its port calls or SDK requests is still running${seedTag(seed)}`, async () => {
+        const env = await openEnvironment(backend, { label: "s09", seed });
+        try {
+          const results: { case: string; outcome: string; pending: string }[] = [];
+          for (const [i, c] of CASES.entries())
+            results.push({ case: c.name, ...(await runCase(env, backend, c, i)) });
+          console.log(
+            `[${backend}] s09: ${results.map((r) => `${r.case}: ${r.outcome}${r.pending ? ` (pending ${r.pending})` : ""}`).join("; ")}`,
+          );
+          recordRun("freeze safety", backend, {
+            operations: results.length,
+            violations: results.filter((r) => r.pending !== "").length,
+          });
 
-        for (const r of results)
-          expect({ case: r.case, pending: r.pending }).toEqual({ case: r.case, pending: "" });
-        // The failing cases did fail, so the check covered settling by rejection too.
-        expect(results.filter((r) => r.outcome !== "ok").length).toBeGreaterThanOrEqual(2);
-      } finally {
-        await env.close();
-      }
-    });
+          for (const r of results)
+            expect({ case: r.case, pending: r.pending }).toEqual({ case: r.case, pending: "" });
+          // The failing cases did fail, so the check covered settling by rejection too.
+          expect(results.filter((r) => r.outcome !== "ok").length).toBeGreaterThanOrEqual(2);
+        } finally {
+          await env.close();
+        }
+      });
   });
 }
 
 if (BACKENDS.includes("aws")) {
   describe("[aws] freeze safety of the delay-queue relay", () => {
-    test("[aws] when the Lambda entry relays delay-queue timers and one send fails, the other send is not left running", async () => {
-      const env = await openEnvironment("aws", { label: "s09-delay", delayQueue: true });
-      try {
-        const queueOf = (args: unknown) => (args as { QueueUrl?: string } | undefined)?.QueueUrl;
-        let urls: { fifo?: string; delay?: string } = {};
-        const w = await env.worker({
-          name: "s09-aws-delay",
-          actors: [fanout],
-          faults: [
-            {
-              ops: "all",
-              errorBefore: 1,
-              when: (call) => call.command === "SendMessageBatchCommand" && queueOf(call.args) === urls.fifo,
-            },
-            {
-              ops: "all",
-              latencyMs: [250, 300],
-              when: (call) => call.command === "SendMessageBatchCommand" && queueOf(call.args) === urls.delay,
-            },
-          ],
-        });
-        const ports = w.aws;
-        if (!ports?.settings.delayQueueUrl) throw new Error("no delay queue");
-        const delayUrl = ports.settings.delayQueueUrl;
-        urls = { fifo: ports.settings.queueUrl, delay: delayUrl };
-        const actorId = freshId("fanout");
-        const timer = (name: string, at: number) => ({
-          actorId,
-          actorType: "fanout",
-          name,
-          timerId: freshId(name),
-          at,
-        });
-        const Records = [timer("due", Date.now() - 1_000), timer("later", Date.now() + 60_000)].map((t) => ({
-          messageId: freshId("delay"),
-          receiptHandle: freshId("receipt"),
-          body: delayedTimerBody(t),
-          attributes: { ApproximateReceiveCount: "1" },
-          eventSource: "aws:sqs",
-          eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${delayUrl.slice(delayUrl.lastIndexOf("/") + 1)}`,
-        }));
-        const handler = createLambdaHandler([fanout], { ports, write: () => undefined });
-        const result = await settleAndLook(w, () => handler({ Records }, lambdaContext()));
-        recordRun("freeze safety", "aws", { operations: 1, violations: result.pending === "" ? 0 : 1 });
+    for (const seed of SEEDS)
+      test(`[aws] when the Lambda entry relays delay-queue timers and one send fails, the other send is not left running${seedTag(seed)}`, async () => {
+        const env = await openEnvironment("aws", { label: "s09-delay", seed, delayQueue: true });
+        try {
+          const queueOf = (args: unknown) => (args as { QueueUrl?: string } | undefined)?.QueueUrl;
+          let urls: { fifo?: string; delay?: string } = {};
+          const w = await env.worker({
+            name: "s09-aws-delay",
+            actors: [fanout],
+            faults: [
+              {
+                ops: "all",
+                errorBefore: 1,
+                when: (call) =>
+                  call.command === "SendMessageBatchCommand" && queueOf(call.args) === urls.fifo,
+              },
+              {
+                ops: "all",
+                latencyMs: [250, 300],
+                when: (call) =>
+                  call.command === "SendMessageBatchCommand" && queueOf(call.args) === urls.delay,
+              },
+            ],
+          });
+          const ports = w.aws;
+          if (!ports?.settings.delayQueueUrl) throw new Error("no delay queue");
+          const delayUrl = ports.settings.delayQueueUrl;
+          urls = { fifo: ports.settings.queueUrl, delay: delayUrl };
+          const actorId = freshId("fanout");
+          const timer = (name: string, at: number) => ({
+            actorId,
+            actorType: "fanout",
+            name,
+            timerId: freshId(name),
+            at,
+          });
+          const Records = [timer("due", Date.now() - 1_000), timer("later", Date.now() + 60_000)].map(
+            (t) => ({
+              messageId: freshId("delay"),
+              receiptHandle: freshId("receipt"),
+              body: delayedTimerBody(t),
+              attributes: { ApproximateReceiveCount: "1" },
+              eventSource: "aws:sqs",
+              eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${delayUrl.slice(delayUrl.lastIndexOf("/") + 1)}`,
+            }),
+          );
+          const handler = createLambdaHandler([fanout], { ports, write: () => undefined });
+          const result = await settleAndLook(w, () => handler({ Records }, lambdaContext()));
+          recordRun("freeze safety", "aws", { operations: 1, violations: result.pending === "" ? 0 : 1 });
 
-        expect(w.faults.counts.error).toBeGreaterThan(0);
-        expect(result.pending).toBe("");
-      } finally {
-        await env.close();
-      }
-    });
+          expect(w.faults.counts.error).toBeGreaterThan(0);
+          expect(result.pending).toBe("");
+        } finally {
+          await env.close();
+        }
+      });
   });
 }

@@ -4,6 +4,7 @@ import { actor } from "../../runtime/core/actor.ts";
 import { drainQueue } from "../../runtime/core/queue-worker.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { freshId } from "./scenario-kit.ts";
+import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -72,94 +73,95 @@ async function attempt(
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] sizes`, () => {
-    test(`[${backend}] 390 KB, 401 KB and 5 MB states and 255 KB and 1.1 MB messages round-trip intact or are refused, typed, before the request`, async () => {
-      const env = await openEnvironment(backend, { label: "s10" });
-      try {
-        const w = await env.worker({ name: `s10-${backend}`, actors: [blob] });
-        const isCommit = (command: string, op: string) =>
-          op === "commit" || command === "TransactWriteItemsCommand";
-        const anything = () => true;
-        const outcomes: Outcome[] = [];
-        const stateActors: string[] = [];
-        for (const kb of [390, 401, 5 * KB]) {
-          const actorId = freshId("blob");
-          stateActors.push(actorId);
-          const data = incompressible(kb * KB);
-          // Locally the size check is the commit port's own first step (before its transaction): the
-          // request that must not happen is the aws commit.
-          const carries = backend === "aws" ? isCommit : () => false;
+    for (const seed of SEEDS)
+      test(`[${backend}] 390 KB, 401 KB and 5 MB states and 255 KB and 1.1 MB messages round-trip intact or are refused, typed, before the request${seedTag(seed)}`, async () => {
+        const env = await openEnvironment(backend, { label: "s10", seed });
+        try {
+          const w = await env.worker({ name: `s10-${backend}`, actors: [blob] });
+          const isCommit = (command: string, op: string) =>
+            op === "commit" || command === "TransactWriteItemsCommand";
+          const anything = () => true;
+          const outcomes: Outcome[] = [];
+          const stateActors: string[] = [];
+          for (const kb of [390, 401, 5 * KB]) {
+            const actorId = freshId("blob");
+            stateActors.push(actorId);
+            const data = incompressible(kb * KB);
+            // Locally the size check is the commit port's own first step (before its transaction): the
+            // request that must not happen is the aws commit.
+            const carries = backend === "aws" ? isCommit : () => false;
+            outcomes.push(
+              await attempt(w, `${kb} KB state`, carries, async () => {
+                await w.fabric.invoke({ actorId, handler: "fill", input: { data } });
+                const stored = (await w.raw.store.read(actorId))?.state as { data: string } | undefined;
+                return stored?.data === data;
+              }),
+            );
+          }
+          for (const kb of [255, 1.1 * KB]) {
+            const data = incompressible(Math.round(kb * KB));
+            outcomes.push(
+              await attempt(
+                w,
+                `${kb} KB sync message`,
+                () => false,
+                async () => {
+                  const response = await w.fabric.invoke({
+                    actorId: freshId("blob"),
+                    handler: "digest",
+                    input: { data },
+                  });
+                  return (response.result as { sha: string }).sha === sha(data);
+                },
+              ),
+            );
+            const actorId = freshId("blob");
+            outcomes.push(
+              await attempt(w, `${kb} KB async message`, anything, async () => {
+                await w.fabric.invoke({ actorId, handler: "digest", input: { data }, mode: "async" });
+                await drainQueue(w.fabric, w.ports.queue);
+                const stored = (await w.raw.store.read(actorId))?.state as { digests: string[] } | undefined;
+                return stored?.digests.join() === sha(data);
+              }),
+            );
+          }
+          const sender = freshId("blob");
           outcomes.push(
-            await attempt(w, `${kb} KB state`, carries, async () => {
-              await w.fabric.invoke({ actorId, handler: "fill", input: { data } });
-              const stored = (await w.raw.store.read(actorId))?.state as { data: string } | undefined;
-              return stored?.data === data;
+            await attempt(w, "1.1 MB ctx.send", isCommit, async () => {
+              await w.fabric.invoke({
+                actorId: sender,
+                handler: "forward",
+                input: { to: freshId("blob"), bytes: 1.1 * KB * KB },
+              });
+              return false;
             }),
           );
-        }
-        for (const kb of [255, 1.1 * KB]) {
-          const data = incompressible(Math.round(kb * KB));
-          outcomes.push(
-            await attempt(
-              w,
-              `${kb} KB sync message`,
-              () => false,
-              async () => {
-                const response = await w.fabric.invoke({
-                  actorId: freshId("blob"),
-                  handler: "digest",
-                  input: { data },
-                });
-                return (response.result as { sha: string }).sha === sha(data);
-              },
-            ),
-          );
-          const actorId = freshId("blob");
-          outcomes.push(
-            await attempt(w, `${kb} KB async message`, anything, async () => {
-              await w.fabric.invoke({ actorId, handler: "digest", input: { data }, mode: "async" });
-              await drainQueue(w.fabric, w.ports.queue);
-              const stored = (await w.raw.store.read(actorId))?.state as { digests: string[] } | undefined;
-              return stored?.digests.join() === sha(data);
-            }),
-          );
-        }
-        const sender = freshId("blob");
-        outcomes.push(
-          await attempt(w, "1.1 MB ctx.send", isCommit, async () => {
-            await w.fabric.invoke({
-              actorId: sender,
-              handler: "forward",
-              input: { to: freshId("blob"), bytes: 1.1 * KB * KB },
-            });
-            return false;
-          }),
-        );
-        console.log(`[${backend}] s10: ${outcomes.map((o) => `${o.what}: ${o.result}`).join("; ")}`);
-        const typed = new Set(["intact", "STATE_TOO_LARGE", "PAYLOAD_TOO_LARGE"]);
-        recordRun("sizes", backend, {
-          operations: outcomes.length,
-          lost: outcomes.filter((o) => o.result === "corrupted").length,
-          violations: outcomes.filter((o) => o.leaked > 0 || !typed.has(o.result)).length,
-        });
+          console.log(`[${backend}] s10: ${outcomes.map((o) => `${o.what}: ${o.result}`).join("; ")}`);
+          const typed = new Set(["intact", "STATE_TOO_LARGE", "PAYLOAD_TOO_LARGE"]);
+          recordRun("sizes", backend, {
+            operations: outcomes.length,
+            lost: outcomes.filter((o) => o.result === "corrupted").length,
+            violations: outcomes.filter((o) => o.leaked > 0 || !typed.has(o.result)).length,
+          });
 
-        const expected: Record<string, string> = {
-          "390 KB state": "intact",
-          "401 KB state": "intact",
-          "5120 KB state": "STATE_TOO_LARGE",
-          "255 KB sync message": "intact",
-          "255 KB async message": "intact",
-          "1126.4 KB sync message": "intact",
-          "1126.4 KB async message": "PAYLOAD_TOO_LARGE",
-          "1.1 MB ctx.send": "PAYLOAD_TOO_LARGE",
-        };
-        expect(Object.fromEntries(outcomes.map((o) => [o.what, o.result]))).toEqual(expected);
-        expect(outcomes.filter((o) => o.leaked > 0)).toEqual([]);
-        // Refused means nothing written: the 5 MB state's actor and the oversized sender never committed.
-        expect(await w.raw.store.read(stateActors[2] ?? "")).toBeNull();
-        expect(await w.raw.store.read(sender)).toBeNull();
-      } finally {
-        await env.close();
-      }
-    });
+          const expected: Record<string, string> = {
+            "390 KB state": "intact",
+            "401 KB state": "intact",
+            "5120 KB state": "STATE_TOO_LARGE",
+            "255 KB sync message": "intact",
+            "255 KB async message": "intact",
+            "1126.4 KB sync message": "intact",
+            "1126.4 KB async message": "PAYLOAD_TOO_LARGE",
+            "1.1 MB ctx.send": "PAYLOAD_TOO_LARGE",
+          };
+          expect(Object.fromEntries(outcomes.map((o) => [o.what, o.result]))).toEqual(expected);
+          expect(outcomes.filter((o) => o.leaked > 0)).toEqual([]);
+          // Refused means nothing written: the 5 MB state's actor and the oversized sender never committed.
+          expect(await w.raw.store.read(stateActors[2] ?? "")).toBeNull();
+          expect(await w.raw.store.read(sender)).toBeNull();
+        } finally {
+          await env.close();
+        }
+      });
   });
 }

@@ -6,6 +6,7 @@ import { type JsonValue, parseJson } from "../../runtime/core/json.ts";
 import type { ActorMessage } from "../../runtime/ports/messages.ts";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { freshId, lambdaContext } from "./scenario-kit.ts";
+import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -77,89 +78,90 @@ function requestsSince(w: Worker, mark: number): number {
 
 for (const backend of BACKENDS) {
   describe(`[${backend}] bad input`, () => {
-    test(`[${backend}] bad ids and bad bodies are refused with typed errors, write nothing and never pollute prototypes`, async () => {
-      const env = await openEnvironment(backend, { label: "s11" });
-      try {
-        const w = await env.worker({ name: `s11-${backend}`, actors: [victim] });
-        const good = freshId("victim");
-        const mark = w.sdk ? w.sdk.calls.count : w.inFlight.started;
-        const codes: Record<string, string> = {};
-        for (const id of BAD_IDS) {
-          codes[`id ${JSON.stringify(id).slice(0, 12)} sync`] = await refusal(() =>
-            w.fabric.invoke({ actorId: id, handler: "merge" }),
-          );
-          codes[`id ${JSON.stringify(id).slice(0, 12)} async`] = await refusal(() =>
-            w.fabric.invoke({ actorId: id, handler: "merge", mode: "async" }),
-          );
-        }
-        for (const [name, text] of Object.entries(BAD_TEXTS))
-          codes[`text ${name}`] = await refusal(() => parseJson(text, "body"));
-        for (const [i, input] of parsedBodies().entries()) {
-          codes[`parsed body ${i}`] = await refusal(() =>
-            w.fabric.invoke({ actorId: good, handler: "merge", input: input as JsonValue }),
-          );
-        }
-        for (const handler of ["__proto__", "constructor", "toString"]) {
-          codes[`handler ${handler}`] = await refusal(() => w.fabric.invoke({ actorId: good, handler }));
-        }
-        const requestsBeforeQueue = requestsSince(w, mark);
+    for (const seed of SEEDS)
+      test(`[${backend}] bad ids and bad bodies are refused with typed errors, write nothing and never pollute prototypes${seedTag(seed)}`, async () => {
+        const env = await openEnvironment(backend, { label: "s11", seed });
+        try {
+          const w = await env.worker({ name: `s11-${backend}`, actors: [victim] });
+          const good = freshId("victim");
+          const mark = w.sdk ? w.sdk.calls.count : w.inFlight.started;
+          const codes: Record<string, string> = {};
+          for (const id of BAD_IDS) {
+            codes[`id ${JSON.stringify(id).slice(0, 12)} sync`] = await refusal(() =>
+              w.fabric.invoke({ actorId: id, handler: "merge" }),
+            );
+            codes[`id ${JSON.stringify(id).slice(0, 12)} async`] = await refusal(() =>
+              w.fabric.invoke({ actorId: id, handler: "merge", mode: "async" }),
+            );
+          }
+          for (const [name, text] of Object.entries(BAD_TEXTS))
+            codes[`text ${name}`] = await refusal(() => parseJson(text, "body"));
+          for (const [i, input] of parsedBodies().entries()) {
+            codes[`parsed body ${i}`] = await refusal(() =>
+              w.fabric.invoke({ actorId: good, handler: "merge", input: input as JsonValue }),
+            );
+          }
+          for (const handler of ["__proto__", "constructor", "toString"]) {
+            codes[`handler ${handler}`] = await refusal(() => w.fabric.invoke({ actorId: good, handler }));
+          }
+          const requestsBeforeQueue = requestsSince(w, mark);
 
-        // Queued messages nobody validated (a hand-written SQS body, a row written to the local file).
-        const queued = (input: unknown, handler = "merge"): ActorMessage => ({
-          id: freshId("bad"),
-          actorId: good,
-          actorType: "victim",
-          handler,
-          input: input as JsonValue,
-          kind: "send",
-        });
-        const verdicts = await w.fabric.applyBatch([
-          ...parsedBodies().map((body) => queued(body)),
-          queued({}, "toString"),
-          queued({}, "constructor"),
-        ]);
-        let lambda: Record<string, string> = {};
-        if (w.aws) lambda = await throughLambda(w, good);
+          // Queued messages nobody validated (a hand-written SQS body, a row written to the local file).
+          const queued = (input: unknown, handler = "merge"): ActorMessage => ({
+            id: freshId("bad"),
+            actorId: good,
+            actorType: "victim",
+            handler,
+            input: input as JsonValue,
+            kind: "send",
+          });
+          const verdicts = await w.fabric.applyBatch([
+            ...parsedBodies().map((body) => queued(body)),
+            queued({}, "toString"),
+            queued({}, "constructor"),
+          ]);
+          let lambda: Record<string, string> = {};
+          if (w.aws) lambda = await throughLambda(w, good);
 
-        const record = await w.raw.store.read(good);
-        const polluted = ({} as Loose).p !== undefined || Object.hasOwn(Object.prototype, "p");
-        // Undo a pollution at once: every later test of the run shares this Object.prototype.
-        delete (Object.prototype as Loose).p;
-        console.log(
-          `[${backend}] s11: ${JSON.stringify({ ...codes, ...lambda, queued: [...verdicts.values()] })}`,
-        );
-        const refusedAll = Object.values({ ...codes, ...lambda }).every(
-          (c) => c !== "accepted" && !c.startsWith("untyped"),
-        );
-        recordRun("bad input", backend, {
-          operations: Object.keys(codes).length + verdicts.size + Object.keys(lambda).length,
-          violations:
-            (refusedAll ? 0 : 1) +
-            (polluted ? 1 : 0) +
-            (record === null ? 0 : 1) +
-            (requestsBeforeQueue === 0 ? 0 : 1),
-        });
+          const record = await w.raw.store.read(good);
+          const polluted = ({} as Loose).p !== undefined || Object.hasOwn(Object.prototype, "p");
+          // Undo a pollution at once: every later test of the run shares this Object.prototype.
+          delete (Object.prototype as Loose).p;
+          console.log(
+            `[${backend}] s11: ${JSON.stringify({ ...codes, ...lambda, queued: [...verdicts.values()] })}`,
+          );
+          const refusedAll = Object.values({ ...codes, ...lambda }).every(
+            (c) => c !== "accepted" && !c.startsWith("untyped"),
+          );
+          recordRun("bad input", backend, {
+            operations: Object.keys(codes).length + verdicts.size + Object.keys(lambda).length,
+            violations:
+              (refusedAll ? 0 : 1) +
+              (polluted ? 1 : 0) +
+              (record === null ? 0 : 1) +
+              (requestsBeforeQueue === 0 ? 0 : 1),
+          });
 
-        expect(polluted).toBe(false);
-        for (const id of BAD_IDS)
-          expect(codes[`id ${JSON.stringify(id).slice(0, 12)} sync`]).toBe("INVALID_ACTOR_ID");
-        expect(Object.keys(BAD_TEXTS).map((name) => codes[`text ${name}`])).toEqual(EXPECTED_TEXT_CODES);
-        expect([0, 1, 2].map((i) => codes[`parsed body ${i}`])).toEqual([
-          "UNSAFE_JSON_KEY",
-          "UNSAFE_JSON_KEY",
-          "JSON_TOO_DEEP",
-        ]);
-        for (const handler of ["__proto__", "constructor", "toString"])
-          expect(codes[`handler ${handler}`]).toBe("UNKNOWN_HANDLER");
-        expect(refusedAll).toBe(true);
-        // Refused before any request, and nothing written anywhere.
-        expect(requestsBeforeQueue).toBe(0);
-        expect([...verdicts.values()].every((v) => v !== "done")).toBe(true);
-        expect(record).toBeNull();
-      } finally {
-        await env.close();
-      }
-    });
+          expect(polluted).toBe(false);
+          for (const id of BAD_IDS)
+            expect(codes[`id ${JSON.stringify(id).slice(0, 12)} sync`]).toBe("INVALID_ACTOR_ID");
+          expect(Object.keys(BAD_TEXTS).map((name) => codes[`text ${name}`])).toEqual(EXPECTED_TEXT_CODES);
+          expect([0, 1, 2].map((i) => codes[`parsed body ${i}`])).toEqual([
+            "UNSAFE_JSON_KEY",
+            "UNSAFE_JSON_KEY",
+            "JSON_TOO_DEEP",
+          ]);
+          for (const handler of ["__proto__", "constructor", "toString"])
+            expect(codes[`handler ${handler}`]).toBe("UNKNOWN_HANDLER");
+          expect(refusedAll).toBe(true);
+          // Refused before any request, and nothing written anywhere.
+          expect(requestsBeforeQueue).toBe(0);
+          expect([...verdicts.values()].every((v) => v !== "done")).toBe(true);
+          expect(record).toBeNull();
+        } finally {
+          await env.close();
+        }
+      });
   });
 }
 

@@ -5,6 +5,7 @@ import { startDevServer } from "../../cli/dev/server.ts";
 import { openLocalPorts } from "../../runtime/adapters/local/index.ts";
 import { actor } from "../../runtime/core/actor.ts";
 import { Fabric } from "../../runtime/core/fabric.ts";
+import { SEEDS, seedTag } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -62,67 +63,68 @@ function externalAddress(): string | undefined {
 }
 
 describe("[local] durable dev loopback guard", () => {
-  test("[local] durable dev listens on loopback only and refuses foreign Host or Origin headers (DNS rebinding) without writing", async () => {
-    using ports = openLocalPorts({ path: ":memory:" });
-    const fabric = new Fabric({ ports, actors: [counter] });
-    const server = startDevServer({ port: 0, ports, fabric: () => fabric });
-    try {
-      const port = server.port;
-      const here = `127.0.0.1:${port}`;
-      const refused: Record<string, string[]> = {
-        "foreign Host": [`Host: evil.example:${port}`],
-        "foreign Host without port": ["Host: evil.example"],
-        "rebinding name ending in a loopback name": [`Host: 127.0.0.1.evil.example:${port}`],
-        "loopback Host, another port": [`Host: 127.0.0.1:${port + 1}`],
-        "no Host at all": [],
-        "foreign Origin": [`Host: ${here}`, "Origin: http://evil.example"],
-        "rebound page (Host and Origin its own)": [
-          `Host: attacker.example:${port}`,
-          `Origin: http://attacker.example:${port}`,
-        ],
-        "loopback Origin, another port": [`Host: ${here}`, `Origin: http://localhost:${port + 1}`],
-        "opaque Origin": [`Host: ${here}`, "Origin: null"],
-        // "0.0.0.0 day": browsers that route 0.0.0.0 to this machine send it as the Host.
-        "0.0.0.0 Host": [`Host: 0.0.0.0:${port}`],
-        "0.0.0.0 Origin": [`Host: ${here}`, `Origin: http://0.0.0.0:${port}`],
-        "trailing-dot name": [`Host: localhost.:${port}`],
-      };
-      const accepted: Record<string, string[]> = {
-        "127.0.0.1": [`Host: ${here}`],
-        localhost: [`Host: localhost:${port}`],
-        "same-origin page": [`Host: localhost:${port}`, `Origin: http://localhost:${port}`],
-      };
-      const statuses: Record<string, string> = {};
-      for (const [name, headers] of Object.entries(refused))
-        statuses[name] = await rawRequest("127.0.0.1", port, headers);
-      const afterRefused = await ports.store.read("counter-1");
-      for (const [name, headers] of Object.entries(accepted))
-        statuses[name] = await rawRequest("127.0.0.1", port, headers);
-      const external = externalAddress();
-      const fromOutside = external
-        ? await rawRequest(external, port, [`Host: ${external}:${port}`])
-        : "no external interface";
-      const record = await ports.store.read("counter-1");
-      console.log(`[local] s13: ${JSON.stringify({ ...statuses, fromOutside })}`);
-      const wrongRefusals = Object.keys(refused).filter(
-        (name) => statuses[name] !== "403" && statuses[name] !== "400",
-      );
-      recordRun("durable dev loopback guard", "local", {
-        operations: Object.keys(statuses).length + 1,
-        lost: Object.keys(accepted).filter((name) => statuses[name] !== "200").length,
-        violations:
-          wrongRefusals.length +
-          (afterRefused === null ? 0 : 1) +
-          (fromOutside === "ECONNREFUSED" || !external ? 0 : 1),
-      });
+  for (const seed of SEEDS)
+    test(`[local] durable dev listens on loopback only and refuses foreign Host or Origin headers (DNS rebinding) without writing${seedTag(seed)}`, async () => {
+      using ports = openLocalPorts({ path: ":memory:" });
+      const fabric = new Fabric({ ports, actors: [counter] });
+      const server = startDevServer({ port: 0, ports, fabric: () => fabric });
+      try {
+        const port = server.port;
+        const here = `127.0.0.1:${port}`;
+        const refused: Record<string, string[]> = {
+          "foreign Host": [`Host: evil.example:${port}`],
+          "foreign Host without port": ["Host: evil.example"],
+          "rebinding name ending in a loopback name": [`Host: 127.0.0.1.evil.example:${port}`],
+          "loopback Host, another port": [`Host: 127.0.0.1:${port + 1}`],
+          "no Host at all": [],
+          "foreign Origin": [`Host: ${here}`, "Origin: http://evil.example"],
+          "rebound page (Host and Origin its own)": [
+            `Host: attacker.example:${port}`,
+            `Origin: http://attacker.example:${port}`,
+          ],
+          "loopback Origin, another port": [`Host: ${here}`, `Origin: http://localhost:${port + 1}`],
+          "opaque Origin": [`Host: ${here}`, "Origin: null"],
+          // "0.0.0.0 day": browsers that route 0.0.0.0 to this machine send it as the Host.
+          "0.0.0.0 Host": [`Host: 0.0.0.0:${port}`],
+          "0.0.0.0 Origin": [`Host: ${here}`, `Origin: http://0.0.0.0:${port}`],
+          "trailing-dot name": [`Host: localhost.:${port}`],
+        };
+        const accepted: Record<string, string[]> = {
+          "127.0.0.1": [`Host: ${here}`],
+          localhost: [`Host: localhost:${port}`],
+          "same-origin page": [`Host: localhost:${port}`, `Origin: http://localhost:${port}`],
+        };
+        const statuses: Record<string, string> = {};
+        for (const [name, headers] of Object.entries(refused))
+          statuses[name] = await rawRequest("127.0.0.1", port, headers);
+        const afterRefused = await ports.store.read("counter-1");
+        for (const [name, headers] of Object.entries(accepted))
+          statuses[name] = await rawRequest("127.0.0.1", port, headers);
+        const external = externalAddress();
+        const fromOutside = external
+          ? await rawRequest(external, port, [`Host: ${external}:${port}`])
+          : "no external interface";
+        const record = await ports.store.read("counter-1");
+        console.log(`[local] s13: ${JSON.stringify({ ...statuses, fromOutside })}`);
+        const wrongRefusals = Object.keys(refused).filter(
+          (name) => statuses[name] !== "403" && statuses[name] !== "400",
+        );
+        recordRun("durable dev loopback guard", "local", {
+          operations: Object.keys(statuses).length + 1,
+          lost: Object.keys(accepted).filter((name) => statuses[name] !== "200").length,
+          violations:
+            wrongRefusals.length +
+            (afterRefused === null ? 0 : 1) +
+            (fromOutside === "ECONNREFUSED" || !external ? 0 : 1),
+        });
 
-      expect(wrongRefusals).toEqual([]);
-      expect(afterRefused).toBeNull();
-      expect(Object.keys(accepted).map((name) => statuses[name])).toEqual(["200", "200", "200"]);
-      expect(record?.state).toEqual({ count: 3 });
-      if (external) expect(fromOutside).toBe("ECONNREFUSED");
-    } finally {
-      await server.stop();
-    }
-  });
+        expect(wrongRefusals).toEqual([]);
+        expect(afterRefused).toBeNull();
+        expect(Object.keys(accepted).map((name) => statuses[name])).toEqual(["200", "200", "200"]);
+        expect(record?.state).toEqual({ count: 3 });
+        if (external) expect(fromOutside).toBe("ECONNREFUSED");
+      } finally {
+        await server.stop();
+      }
+    });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { processOneBatch } from "../../runtime/core/queue-worker.ts";
+import type { MessageQueue, ReceiveOptions } from "../../runtime/ports/message-queue.ts";
 import type { Worker } from "./backends.ts";
 import { sleep } from "./fault-injector.ts";
 
@@ -30,12 +31,40 @@ export interface SettleOptions {
   quietMs?: number;
   /** Messages per receive (1 makes a turn per message: more seams for faults to hit). */
   batchSize?: number;
+  /**
+   * Messages left in the queue (Environment.queueDepth): when it reads 0 the queue is settled at
+   * once, without waiting out `quietMs`.
+   */
+  depth?: () => Promise<number>;
+  /** Sees every delivery as it is received (message id and receive count), before it is applied. */
+  onReceived?: (deliveries: readonly Received[]) => void;
+}
+
+export interface Received {
+  id: string;
+  receiveCount: number;
+}
+
+/** The queue as the worker uses it, with its receives reported to `onReceived`. */
+function observed(queue: MessageQueue, onReceived: SettleOptions["onReceived"]): MessageQueue {
+  if (!onReceived) return queue;
+  return new Proxy(queue, {
+    get(target, property, receiver) {
+      if (property !== "receive") return Reflect.get(target, property, receiver);
+      return async (options: ReceiveOptions) => {
+        const deliveries = await target.receive(options);
+        onReceived(deliveries.map((d) => ({ id: d.message.id, receiveCount: d.receiveCount })));
+        return deliveries;
+      };
+    },
+  });
 }
 
 /**
- * Delivers until the queue stays empty: a batch that crashes (an injected fault) is left for
- * redelivery after its visibility timeout, as a crashed consumer's would be. Returns how many
- * deliveries were made, crashed ones included.
+ * Delivers until the queue stays empty: a batch that fails (an injected fault) is left for
+ * redelivery after its visibility timeout, as a crashed consumer's would be. Stops when the
+ * worker's process dies (`worker.life.dead`). Returns how many deliveries were made, failed ones
+ * included.
  */
 export async function settleQueue(worker: Worker, options: SettleOptions = {}): Promise<number> {
   const visibility = options.visibilityTimeoutMs ?? 1_000;
@@ -43,16 +72,21 @@ export async function settleQueue(worker: Worker, options: SettleOptions = {}): 
   const quietMs = options.quietMs ?? visibility + 300;
   let delivered = 0;
   let quietSince = performance.now();
-  while (performance.now() < deadline) {
+  while (performance.now() < deadline && !worker.life.dead) {
     let n = 0;
     try {
-      n = await processOneBatch(worker.fabric, worker.ports.queue, {
-        visibilityTimeoutMs: visibility,
-        retryDelayMs: 0,
-        batchSize: options.batchSize ?? 10,
-      });
+      const lived = await worker.life.run(
+        processOneBatch(worker.fabric, observed(worker.ports.queue, options.onReceived), {
+          visibilityTimeoutMs: visibility,
+          retryDelayMs: 0,
+          batchSize: options.batchSize ?? 10,
+        }),
+      );
+      // The worker's process died mid-batch: the caller brings another one.
+      if (lived.crashed) return delivered + 1;
+      n = lived.value;
     } catch {
-      // A crash between apply and acknowledgement: the delivery reappears after its visibility.
+      // A failure between apply and acknowledgement: the delivery reappears after its visibility.
       n = 1;
     }
     delivered += n;
@@ -61,6 +95,7 @@ export async function settleQueue(worker: Worker, options: SettleOptions = {}): 
       continue;
     }
     if (performance.now() - quietSince >= quietMs) return delivered;
+    if (options.depth && (await options.depth()) === 0) return delivered;
     await sleep(50);
   }
   return delivered;

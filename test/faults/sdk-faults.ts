@@ -1,8 +1,9 @@
 import type { HandlerExecutionContext, MetadataBearer, MiddlewareStack } from "@smithy/types";
+import { hang, type ProcessLife } from "./crash.ts";
 import { callScope, type FaultErrors, type FaultInjector, type OpKind } from "./fault-injector.ts";
 import type { InFlight } from "./port-faults.ts";
 
-export type AwsService = "dynamodb" | "sqs" | "scheduler";
+export type AwsService = "dynamodb" | "sqs" | "scheduler" | "eventbridge";
 
 /** Every SDK command sent, in order: the proof that a refusal happened before any AWS call. */
 export class SdkCalls {
@@ -29,6 +30,8 @@ export interface SdkFaultOptions {
    * ClientRequestToken on commits) must absorb throttling and lost replies.
    */
   layer?: "client" | "wire";
+  /** The process the commands are sent from: each command is a seam where it can die (see crash.ts). */
+  life?: ProcessLife | undefined;
 }
 
 interface StackClient<I extends object, O extends MetadataBearer> {
@@ -44,19 +47,22 @@ export function installSdkFaults<I extends object, O extends MetadataBearer>(
   client: StackClient<I, O>,
   options: SdkFaultOptions,
 ): void {
-  const { service, injector, calls, inFlight } = options;
+  const { service, injector, calls, inFlight, life } = options;
   const name = `durableFaults-${service}`;
   // Counting wraps everything else: one call per command, however many attempts it takes.
   client.middlewareStack.add(
     (next, context: HandlerExecutionContext) => async (args) => {
       const op: OpKind = callScope.getStore()?.op ?? "other";
-      calls?.calls.push({ service, command: context.commandName ?? "unknown", op });
-      inFlight?.begin(op);
-      try {
-        return await next(args);
-      } finally {
-        inFlight?.end(op);
-      }
+      const command = context.commandName ?? "unknown";
+      calls?.calls.push({ service, command, op });
+      return lived(life, service, command, async () => {
+        inFlight?.begin(op);
+        try {
+          return await next(args);
+        } finally {
+          inFlight?.end(op);
+        }
+      });
     },
     { step: "initialize", priority: "high", name: `${name}-calls` },
   );
@@ -94,7 +100,7 @@ export function installSdkFaults<I extends object, O extends MetadataBearer>(
  * FakeScheduler's SchedulerClient (aws-sdk-client-mock replaces `send`).
  */
 export function instrumentSend<C extends object>(client: C, options: Omit<SdkFaultOptions, "layer">): C {
-  const { service, injector, calls, inFlight } = options;
+  const { service, injector, calls, inFlight, life } = options;
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -104,19 +110,41 @@ export function instrumentSend<C extends object>(client: C, options: Omit<SdkFau
         const op: OpKind = scope?.op ?? "other";
         const call = { op, args: command.input, command: command.constructor.name };
         calls?.calls.push({ service, command: call.command, op });
-        inFlight?.begin(op);
-        try {
-          await injector?.before(call);
-          scope?.beforeSend?.();
-          const output: unknown = await value.apply(target, [command, ...rest]);
-          injector?.after(call);
-          return output;
-        } finally {
-          inFlight?.end(op);
-        }
+        return lived(life, service, call.command, async () => {
+          inFlight?.begin(op);
+          try {
+            await injector?.before(call);
+            scope?.beforeSend?.();
+            const output: unknown = await value.apply(target, [command, ...rest]);
+            injector?.after(call);
+            return output;
+          } finally {
+            inFlight?.end(op);
+          }
+        });
       };
     },
   });
+}
+
+/** One command as two seams of the process: before it leaves, after its answer (or error) arrives. */
+async function lived<T>(
+  life: ProcessLife | undefined,
+  service: AwsService,
+  command: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  const call = `${service}.${command.replace(/Command$/, "")}`;
+  if (life?.pass("sdk", call, "before")) return hang();
+  let outcome: { value: T } | { error: unknown };
+  try {
+    outcome = { value: await send() };
+  } catch (error) {
+    outcome = { error };
+  }
+  if (life?.pass("sdk", call, "after")) return hang();
+  if ("error" in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /** Errors shaped like the SDK's: the adapter must classify them as it would the real ones. */
@@ -138,5 +166,13 @@ export const sdkErrors: FaultErrors = {
     Object.assign(new Error(`injected: the reply to ${op} was lost after the service applied it`), {
       name: "TimeoutError",
       code: "ETIMEDOUT",
+    }),
+  // What DynamoDB cancels a transaction with when another one touched its items.
+  conflict: (op) =>
+    Object.assign(new Error(`injected: ${op} was cancelled by a concurrent transaction`), {
+      name: "TransactionCanceledException",
+      $fault: "client",
+      $metadata: { httpStatusCode: 400 },
+      CancellationReasons: [{ Code: "None" }, { Code: "TransactionConflict" }],
     }),
 };

@@ -1,8 +1,13 @@
 /**
- * One seed per run drives every fault decision, so a failing run replays: the seed is printed
- * once, and FAULT_SEED=<seed> makes the next run draw the same faults. Each scenario and worker
- * draws from its own stream (the seed mixed with a label), so replaying one file alone, or the
- * files in another order, still gives each scenario the faults it had.
+ * Seeds drive every fault decision, so a failing run replays. A run has one base seed (FAULT_SEED,
+ * or a random one), printed at load. `npm run test:faults` runs every scenario once, under the base
+ * seed, at full size. `npm run test:faults -- --seeds N` (run.ts passes N on as FAULT_SEEDS) is a
+ * sweep: every scenario runs once per seed of a list derived from the base seed, each run at sweep
+ * size (see `sized`). The list starts with the base seed itself, so one failing seed of a sweep
+ * replays alone with `FAULT_SEED=<seed> npm run test:faults -- --seeds 1`.
+ *
+ * Each scenario, worker and kind of call draws from its own stream (the seed mixed with a label),
+ * so replaying one file alone, or the files in another order, still gives each the faults it had.
  */
 
 /** mulberry32: 32 bits of state, fast and well mixed, plenty for fault decisions. */
@@ -16,7 +21,17 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function readSeed(): number {
+/** FNV-1a, to turn a label into 32 bits that separate the streams. */
+function hash(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) {
+    h ^= label.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function readBaseSeed(): number {
   const raw = process.env.FAULT_SEED;
   if (raw !== undefined && raw !== "") {
     const seed = Number(raw);
@@ -28,21 +43,52 @@ function readSeed(): number {
   return Math.floor(Math.random() * 0x100000000);
 }
 
-export const FAULT_SEED = readSeed();
-// Printed at load, not at the end: a run that hangs or crashes must still say how to replay it.
-console.log(`fault seed: ${FAULT_SEED} (replay with FAULT_SEED=${FAULT_SEED} bun run test:faults)`);
-
-/** FNV-1a, to turn a label into 32 bits that separate the streams. */
-function hash(label: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) {
-    h ^= label.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+function readSeedCount(): number | undefined {
+  const raw = process.env.FAULT_SEEDS;
+  if (raw === undefined || raw === "") return undefined;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 100_000) {
+    throw new Error(`FAULT_SEEDS (--seeds) must be an integer from 1 to 100000, got "${raw}"`);
   }
-  return h >>> 0;
+  return count;
 }
 
-/** A random stream for one scenario (and worker): the same for the same seed and label. */
-export function rngFor(label: string): () => number {
-  return mulberry32((FAULT_SEED ^ hash(label)) >>> 0);
+export const BASE_SEED = readBaseSeed();
+const count = readSeedCount();
+
+/** True under `--seeds N`: workloads run at sweep size. */
+export const SWEEP = count !== undefined;
+
+/** The seeds of this run: the base seed, then seeds derived from it. */
+export const SEEDS: readonly number[] = Array.from({ length: count ?? 1 }, (_, i) =>
+  i === 0 ? BASE_SEED : Math.floor(mulberry32((BASE_SEED ^ hash(`sweep/${i}`)) >>> 0)() * 0x100000000),
+);
+
+// Printed at load, not at the end: a run that hangs or crashes must still say how to replay it.
+if (SWEEP) {
+  console.log(
+    `fault seeds: ${SEEDS.length} derived from base ${BASE_SEED}, sweep-size workloads: ${SEEDS.join(" ")}\n` +
+      `(replay the sweep with FAULT_SEED=${BASE_SEED} npm run test:faults -- --seeds ${SEEDS.length}; ` +
+      "one seed with FAULT_SEED=<seed> npm run test:faults -- --seeds 1)",
+  );
+} else {
+  console.log(`fault seed: ${BASE_SEED} (replay with FAULT_SEED=${BASE_SEED} bun run test:faults)`);
+}
+
+/** A random stream for one seed and label (scenario, worker, kind of call): the same for the same pair. */
+export function rngFor(seed: number, label: string): () => number {
+  return mulberry32((seed ^ hash(label)) >>> 0);
+}
+
+/**
+ * The size of a workload: `full` in a normal run, `sweep` under `--seeds`, where each scenario runs
+ * once per seed and must keep every fault kind it injects while doing less of it.
+ */
+export function sized<T>(full: T, sweep: T): T {
+  return SWEEP ? sweep : full;
+}
+
+/** What a test name carries so a failing sweep run names its seed ("" in a normal run). */
+export function seedTag(seed: number): string {
+  return SWEEP ? ` [seed ${seed}]` : "";
 }

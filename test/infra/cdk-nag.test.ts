@@ -98,6 +98,8 @@ describe("cdk-nag", () => {
         ["HandlerRole"],
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/MyApp-dev-timers/*]":
         ["HandlerRole"],
+      "AwsSolutions-IAM5[Resource::<DurableFabricStateBucketB37B7530.Arn>/state/*]": ["HandlerRole"],
+      "AwsSolutions-S1": ["DurableFabric/StateBucket/Bucket"],
       "AwsSolutions-L1": ["Handler"],
       "Serverless-LambdaLatestVersion": ["Handler"],
       "Serverless-LambdaTracing": ["Handler"],

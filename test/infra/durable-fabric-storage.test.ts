@@ -100,6 +100,59 @@ describe("tables", () => {
     });
   });
 
+  test("the large-state bucket is encrypted, private, TLS-only, aborts stale uploads, and is named for its account and region", () => {
+    const buckets = template.findResources("AWS::S3::Bucket");
+    const [bucket, ...others] = Object.entries(buckets);
+    expect(others).toHaveLength(0);
+    const [id, resource] = bucket ?? ["", {}];
+    expect(resource.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+    });
+    expect(resource.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(resource.Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          Id: "incomplete-uploads",
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: "Enabled",
+        },
+      ],
+    });
+    expect(JSON.stringify(resource.Properties.BucketName)).toContain("myapp-dev-state-");
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "s3:*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test("a kept stage keeps its bucket (Retain) under a literal name once the stack is pinned; a dev stage's goes with it", () => {
+    using prod = fabricFixture();
+    const { template: kept } = synthTemplate(prod, {
+      stage: "prod",
+      account: "123456789012",
+      region: "eu-west-1",
+    });
+    const [keptBucket] = Object.values(kept.findResources("AWS::S3::Bucket"));
+    expect(keptBucket?.DeletionPolicy).toBe("Retain");
+    expect(keptBucket?.Properties.BucketName).toBe("myapp-prod-state-123456789012-eu-west-1");
+    using dev = fabricFixture();
+    const { template: disposable } = synthTemplate(dev, { devStage: true });
+    expect(Object.values(disposable.findResources("AWS::S3::Bucket"))[0]?.DeletionPolicy).toBe("Delete");
+  });
+
   test("TTL is on State and Workflows, and off on Locks so lease epochs are never expired", () => {
     for (const [name, attribute] of [
       ["MyApp-dev-State", TABLES.state.ttlAttribute],

@@ -163,7 +163,7 @@ describe("least privilege", () => {
     expect(resources).not.toContain(`/index/${TABLES.state.fleetIndex.name}`);
   });
 
-  test("grantInspect gives an operator role Query on exactly the fleet index and State, item reads and DLQ reads; nothing that writes", () => {
+  test("grantInspect gives an operator role Query on exactly the fleet index and State, item and large-state reads, DLQ reads; nothing that writes", () => {
     using fx = fabricFixture();
     const { app, stack, stackName, fabric } = buildFabricApp({
       prefix: "MyApp",
@@ -203,10 +203,35 @@ describe("least privilege", () => {
       arnOf(logicalId(synthesized, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" })),
       arnOf(logicalId(synthesized, "AWS::SQS::Queue", { QueueName: "MyApp-dev-signals-dlq" })),
     ]);
-    expect([...statements.keys()].sort()).toEqual(["ActorStateRead", "DeadLettersRead", "FleetIndex"]);
+    const objects = statements.get("LargeStatesRead") as Statement;
+    expect(actionsOf(objects)).toEqual(["s3:GetObject"]);
+    expect(objects.Resource).toEqual({
+      "Fn::Join": ["", [arnOf(logicalId(synthesized, "AWS::S3::Bucket", {})), "/state/*"]],
+    });
+    expect([...statements.keys()].sort()).toEqual([
+      "ActorStateRead",
+      "DeadLettersRead",
+      "FleetIndex",
+      "LargeStatesRead",
+    ]);
   });
 
-  test("the function role has no statements beyond the nine the fabric needs", () => {
+  test("the function may get, put and delete objects only under its bucket's state/ prefix (and the sweep's cursor), and list only that prefix", () => {
+    const statements = functionStatements();
+    const objects = statements.get("LargeStates") as Statement;
+    const bucket = logicalId(template, "AWS::S3::Bucket", {});
+    expect(actionsOf(objects).sort()).toEqual(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]);
+    expect(objects.Resource).toEqual([
+      { "Fn::Join": ["", [arnOf(bucket), "/state/*"]] },
+      { "Fn::Join": ["", [arnOf(bucket), "/sweep/state-cursor"]] },
+    ]);
+    const list = statements.get("LargeStatesSweep") as Statement;
+    expect(actionsOf(list)).toEqual(["s3:ListBucket"]);
+    expect(list.Resource).toEqual(arnOf(bucket));
+    expect(list.Condition).toEqual({ StringLike: { "s3:prefix": ["state/", "state/*"] } });
+  });
+
+  test("the function role has no statements beyond the eleven the fabric needs", () => {
     expect([...functionStatements().keys()].sort()).toEqual(
       [
         "ActorLeases",
@@ -215,6 +240,8 @@ describe("least privilege", () => {
         "DeadLetterActors",
         "DeadLetterSignals",
         "FarTimers",
+        "LargeStates",
+        "LargeStatesSweep",
         "PassSchedulerRole",
         "PublishSignals",
         "StrandedIndex",

@@ -58,6 +58,42 @@ describe("opening the local fabric", () => {
     expect(() => openLocalPorts({ path })).toThrow(StoreUnavailableError);
   });
 
+  test("a file of schema 4 (leases without the grace column) gains it on open, and keeps a lease for a grace", async () => {
+    const path = join(dir, "schema4.db");
+    openLocalPorts({ path }).close();
+    const raw = new Database(path);
+    raw.run("ALTER TABLE leases DROP COLUMN grace");
+    raw.run("PRAGMA user_version = 4");
+    raw.close();
+    const ports = openLocalPorts({ path });
+    try {
+      const now = Date.now();
+      const lease = await ports.store.acquireLease("counter-1", "a", 30_000, now);
+      await ports.store.commit({
+        lease,
+        actorType: "counter",
+        expectedVersion: 0,
+        version: 1,
+        state: { count: 1 },
+        timers: {},
+        parked: null,
+        outbox: [],
+        markers: [],
+        waiting: null,
+        hold: [],
+        drained: [],
+        release: true,
+        graceUntil: now + 30_000,
+        now,
+      });
+      // A grace yields at once: another owner takes the lease without waiting.
+      const other = await ports.store.acquireLease("counter-1", "b", 30_000, now + 1);
+      expect(other.epoch).toBeGreaterThan(lease.epoch);
+    } finally {
+      ports.close();
+    }
+  });
+
   test("reopening an existing database keeps its data", async () => {
     const path = join(dir, "reopen.db");
     const first = openLocalPorts({ path });

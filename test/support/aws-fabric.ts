@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createFabricQueues,
   createFabricTables,
+  createStateBucket,
   type FabricQueues,
   type FabricResourcesOptions,
   type FabricTables,
+  type StateBucket,
 } from "../../runtime/adapters/aws/fabric-resources.ts";
 import type { AwsFabricSettings } from "../../runtime/adapters/aws/settings.ts";
 import type { SqsMessageQueue } from "../../runtime/adapters/aws/sqs-message-queue.ts";
@@ -17,6 +20,8 @@ import { fauxqs } from "./fauxqs.ts";
 export interface EmulatorClients {
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
+  /** S3 on fauxqs (the same server as SQS). */
+  s3: S3Client;
 }
 
 let clients: Promise<EmulatorClients> | undefined;
@@ -26,6 +31,7 @@ export function emulatorClients(): Promise<EmulatorClients> {
   clients ??= Promise.all([dynamoDbLocal(), fauxqs()]).then(([ddb, sqs]) => ({
     dynamodb: ddb.client(),
     sqs: sqs.client(),
+    s3: sqs.s3(),
   }));
   return clients;
 }
@@ -56,6 +62,12 @@ export async function freshQueues(
 ): Promise<FabricQueues> {
   const { sqs } = await emulatorClients();
   return createFabricQueues(sqs, uniquePrefix(name), options);
+}
+
+/** A fresh large-state bucket on fauxqs (a case that looks at every object it holds). */
+export async function freshBucket(name: string): Promise<StateBucket> {
+  const { s3 } = await emulatorClients();
+  return createStateBucket(s3, uniquePrefix(name));
 }
 
 /** Settings for shared tables plus the given queues: what the construct would inject. */

@@ -1,3 +1,4 @@
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
 import { emulatorClientConfig } from "./emulator-credentials.ts";
@@ -13,6 +14,8 @@ export interface Fauxqs {
   startupMs: number;
   /** A client with dummy credentials and region, pointed at this server. */
   client(): SQSClient;
+  /** fauxqs serves S3 on the same port; path-style, since `<bucket>.127.0.0.1` resolves nowhere. */
+  s3(): S3Client;
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ function describe(
     mode,
     startupMs: Math.round(startupMs),
     client: () => new SQSClient(emulatorClientConfig(endpoint)),
+    s3: () => new S3Client({ ...emulatorClientConfig(endpoint), forcePathStyle: true }),
     stop: async () => {
       instance = undefined;
       await close();

@@ -5,6 +5,8 @@ export interface OwnedProcessOptions {
   args: readonly string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Everything the process prints on stdout, as it comes. */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface OwnedProcess {
@@ -51,6 +53,8 @@ export function spawnOwned(options: OwnedProcessOptions): OwnedProcess {
     output = (output + chunk.toString("utf8")).slice(-KEEP_OUTPUT);
   };
   child.stdout?.on("data", keep);
+  if (options.onStdout)
+    child.stdout?.on("data", (chunk: Buffer) => options.onStdout?.(chunk.toString("utf8")));
   child.stderr?.on("data", keep);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code));

@@ -23,9 +23,17 @@ export const ENV = {
   queueDlqUrl: "DURABLE_QUEUE_DLQ_URL",
   /** Standard DLQ of signals EventBridge could not deliver or the function failed on. */
   signalDlqUrl: "DURABLE_SIGNAL_DLQ_URL",
+  /** The bucket of states too large for a DynamoDB item; without it they are refused above 400 KB. */
+  stateBucket: "DURABLE_STATE_BUCKET",
 } as const;
 
 export type FabricEnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * Optional, set on the function by the user (the construct does not inject it): how long a
+ * container keeps an actor's lease after committing, for its next call. 0 turns the warm path off.
+ */
+export const WARM_GRACE_ENV = "DURABLE_WARM_GRACE_MS";
 
 /** Key schema of the three tables. All keys are strings. */
 export const TABLES = {
@@ -67,6 +75,11 @@ export const TABLES = {
 export const DEFAULTS = {
   maxReceives: 5,
   leaseMs: 30_000,
+  /**
+   * The warm grace: a container that just committed a turn keeps the actor (lease, state, version)
+   * this long, so a call that reaches it again costs one write. Another container never waits for it.
+   */
+  warmGraceMs: 50,
   /** Markers and step records outlive the longest time a message can still be redelivered. */
   markerTtlDays: 14,
   /** A function timeout in seconds; the queue's visibility timeout is at least 6x this. */

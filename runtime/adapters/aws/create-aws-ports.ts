@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type Clock, systemClock } from "../../ports/clock.ts";
@@ -9,6 +10,7 @@ import { ENV } from "./config.ts";
 import { DynamoActorStore } from "./dynamodb-actor-store.ts";
 import { DynamoStepStore } from "./dynamodb-step-store.ts";
 import { EventBridgeSignalBus } from "./eventbridge-signal-bus.ts";
+import { S3StateBlobs } from "./s3-state-blobs.ts";
 import { SchedulerTimers } from "./scheduler-timers.ts";
 import { type AwsFabricSettings, type EnvSource, readAwsSettings } from "./settings.ts";
 import { SqsMessageQueue } from "./sqs-message-queue.ts";
@@ -18,6 +20,7 @@ export interface AwsClients {
   sqs: SQSClient;
   scheduler: SchedulerClient;
   eventbridge: EventBridgeClient;
+  s3: S3Client;
 }
 
 export interface AwsPortsOptions {
@@ -52,6 +55,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     sqs: options.clients?.sqs ?? new SQSClient({}),
     scheduler: options.clients?.scheduler ?? new SchedulerClient({}),
     eventbridge: options.clients?.eventbridge ?? new EventBridgeClient({}),
+    s3: options.clients?.s3 ?? new S3Client({ forcePathStyle: pathStyle(options.env ?? process.env) }),
   };
   return {
     settings,
@@ -60,9 +64,11 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     store: new DynamoActorStore({
       client: clients.dynamodb,
       stateTable: settings.stateTable,
-      locksTable: settings.locksTable,
       maxStateBytes: options.maxStateBytes,
       compressAboveBytes: options.compressAboveBytes,
+      blobs: settings.stateBucket
+        ? new S3StateBlobs({ client: clients.s3, bucket: settings.stateBucket })
+        : undefined,
     }),
     steps: new DynamoStepStore({
       client: clients.dynamodb,
@@ -93,6 +99,15 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
       ? new EventBridgeSignalBus({ client: clients.eventbridge, busName: settings.busName })
       : missingBus,
   };
+}
+
+/**
+ * An S3 endpoint of its own (LocalStack, moto, fauxqs) serves buckets by path: virtual-hosted
+ * names (`bucket.localhost`) would need DNS that such a setup seldom has. AWS itself is reached
+ * virtual-hosted, as the SDK defaults.
+ */
+function pathStyle(env: EnvSource): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
 }
 
 /** A fabric without a bus refuses signals when they are relayed, naming the missing variable. */

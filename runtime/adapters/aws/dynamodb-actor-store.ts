@@ -1,17 +1,19 @@
 import {
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
-  TransactGetItemsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { LeaseHeldError, LeaseLostError, StoreUnavailableError } from "../../core/errors.ts";
+import { LeaseHeldError, LeaseLostError } from "../../core/errors.ts";
+import type { JsonValue } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
   ActorRecord,
   ActorStore,
   ActorStoreLimits,
+  BlobSweep,
   Lease,
   LoadedActor,
   ProcessedMarker,
@@ -19,8 +21,17 @@ import type {
   TurnCommit,
   WaitingPage,
 } from "../../ports/actor-store.ts";
+import type { StateBlobStore } from "../../ports/state-blobs.ts";
+import {
+  placeStateObject,
+  readStateObject,
+  releaseRefused,
+  releaseReplaced,
+  sweepStateObjects,
+  withStateObjectRetry,
+} from "../shared/state-objects.ts";
 import { commitError } from "./commit-errors.ts";
-import { commitTransaction, LEASE_NAMES } from "./commit-transaction.ts";
+import { commitRequest, recentTokens } from "./commit-write.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
 import { isErrorNamed, retryConflicts, storeError } from "./errors.ts";
 import {
@@ -32,6 +43,7 @@ import {
   readString,
   str,
 } from "./json-attributes.ts";
+import { acquireInput, readLease, setExpiryInput } from "./lease-items.ts";
 import {
   decodeHeld,
   decodeMarker,
@@ -40,93 +52,107 @@ import {
   markerKey,
   STATE_ATTRS,
   STATE_FLAGS,
+  STATE_META,
+  STATE_SORT_KEY,
   stateKey,
   WAIT_PREFIX,
 } from "./state-items.ts";
+import { batchGetConsistent, listStranded } from "./state-reads.ts";
 
 export interface DynamoActorStoreOptions {
   client: DynamoDBClient;
   stateTable: string;
-  locksTable: string;
   maxStateBytes?: number;
   /** JSON attributes above this size are gzipped (default 32 KB). */
   compressAboveBytes?: number;
   /** How long processed markers answer redeliveries (default and minimum: 14 days). */
   markerTtlMs?: number;
+  /**
+   * Where states too large for an item go (the fabric's S3 bucket), up to LIMITS.stateBytes; without
+   * it they are refused above 400 KB.
+   */
+  blobs?: StateBlobStore;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** TransactGetItems reads at most 100 items; one slot is the state item. */
-const MARKERS_PER_READ = 99;
-/** A read that meets a commit in flight is cancelled (TransactionConflict); a short retry passes it. */
-const READ_ATTEMPTS = 4;
+/** Actors whose recent commit marks this process remembers (see commitRequest). */
+const REMEMBERED_ACTORS = 1024;
 
 /**
- * ActorStore on DynamoDB. A sync call costs three requests in two sequential round trips:
- * acquireLease (UpdateItem) in parallel with load (TransactGetItems), then commit (one
- * TransactWriteItems that also releases the lease).
+ * ActorStore on DynamoDB, with each actor's lease on its state item. A sync call costs two
+ * requests in two sequential round trips: acquireLease (an UpdateItem whose reply also answers
+ * the load asked for with it), then commit (one PutItem, conditional on the version and the
+ * holder, that also releases the lease or keeps it for the warm grace). A warm turn sends only
+ * the commit. Markers add a BatchGetItem beside the acquire, and make the commit a
+ * TransactWriteItems, as held messages do.
  */
 export class DynamoActorStore implements ActorStore {
   readonly limits: ActorStoreLimits;
   private readonly client: DynamoDBClient;
   private readonly stateTable: string;
-  private readonly locksTable: string;
   private readonly compressAboveBytes: number;
   private readonly markerTtlMs: number;
+  private readonly blobs: StateBlobStore | undefined;
+  private readonly readObject: ((ref: string) => Promise<JsonValue>) | undefined;
+  /** The recent commit marks each remembered actor's state item held at a version. */
+  private readonly recent = new Map<string, { version: number; marks: string[] }>();
+  /**
+   * Acquires sent in the current synchronous run of the event loop, by actor, with the state item
+   * their reply carries (as the acquire left it, or as it found it when the lease was held). A
+   * load of the same actor asked for in that same run takes the item from there: acquire ∥ load
+   * then costs one request. Only in the same run, because no request can reach DynamoDB before
+   * it ends: the item is read after the load was asked for, as a load's must be.
+   */
+  private readonly acquiring = new Map<string, Promise<Item | undefined>>();
 
   constructor(options: DynamoActorStoreOptions) {
     this.client = options.client;
     this.stateTable = options.stateTable;
-    this.locksTable = options.locksTable;
+    const blobs = options.blobs;
+    this.blobs = blobs;
+    this.readObject = blobs ? (ref) => readStateObject(blobs, ref) : undefined;
     this.limits = {
-      maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
+      maxStateBytes: options.maxStateBytes ?? (blobs ? LIMITS.stateBytes : LIMITS.inlineStateBytes),
       maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
     };
     this.compressAboveBytes = options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES;
     this.markerTtlMs = Math.max(options.markerTtlMs ?? 0, DEFAULTS.markerTtlDays * DAY_MS);
   }
 
-  /** One conditional UpdateItem: free, expired or ours → take it and bump the epoch (never reset, the item is never deleted). */
+  /** One conditional UpdateItem on the state item: free, expired, in a grace or ours → take it and bump the epoch. */
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     const expiresAt = now + ttlMs;
+    const sent = this.client.send(
+      new UpdateItemCommand(acquireInput(this.stateTable, actorId, owner, expiresAt, now)),
+    );
+    const item = sent.then(
+      (result) => result.Attributes,
+      (error: unknown) =>
+        isErrorNamed(error, "ConditionalCheckFailedException") ? (error as { Item?: Item }).Item : undefined,
+    );
+    this.acquiring.set(actorId, item);
+    queueMicrotask(() => {
+      if (this.acquiring.get(actorId) === item) this.acquiring.delete(actorId);
+    });
     try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.locksTable,
-          Key: { [TABLES.locks.partitionKey]: str(actorId) },
-          UpdateExpression:
-            "SET #owner = :owner, #expiresAt = :expiresAt, #epoch = if_not_exists(#epoch, :zero) + :one",
-          ConditionExpression: "attribute_not_exists(#epoch) OR #expiresAt <= :now OR #owner = :owner",
-          ExpressionAttributeNames: LEASE_NAMES,
-          ExpressionAttributeValues: {
-            ":owner": str(owner),
-            ":expiresAt": num(expiresAt),
-            ":now": num(now),
-            ":zero": num(0),
-            ":one": num(1),
-          },
-          ReturnValues: "UPDATED_NEW",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      const epoch = readNumber(result.Attributes, "epoch");
-      if (epoch === undefined) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
+      const result = await sent;
+      const epoch = readLease(result.Attributes).epoch;
+      if (epoch === null) throw new Error(`DynamoDB returned no epoch for the lease on ${actorId}`);
       return { actorId, owner, epoch, expiresAt };
     } catch (error) {
-      // A commit of the holder is in flight on the lease item (DynamoDB refuses single-item writes
+      // A commit of the holder is in flight on the state item (DynamoDB refuses single-item writes
       // to an item a transaction holds): the lease is busy, so the core's lease wait retries it.
       if (isErrorNamed(error, "TransactionConflictException")) {
-        throw new LeaseHeldError(`actor ${actorId} is busy: a commit holds its lease record`, {
+        throw new LeaseHeldError(`actor ${actorId} is busy: a commit holds its state item`, {
           hint: "wait for the turn to finish",
           details: { actorId, holder: null, expiresAt: now + 5 },
         });
       }
       if (isErrorNamed(error, "ConditionalCheckFailedException")) {
-        const held = (error as { Item?: Item }).Item;
-        const heldUntil = readNumber(held, "expiresAt") ?? now;
+        const held = readLease((error as { Item?: Item }).Item);
         throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
           hint: "wait for the turn to finish, or retry after the lease expires",
-          details: { actorId, holder: readString(held, "owner") ?? null, expiresAt: heldUntil },
+          details: { actorId, holder: held.owner, expiresAt: held.expiresAt || now },
         });
       }
       throw storeError(error, `lease on ${actorId}`);
@@ -137,20 +163,7 @@ export class DynamoActorStore implements ActorStore {
     const expiresAt = now + ttlMs;
     try {
       await retryConflicts(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.locksTable,
-            Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
-            UpdateExpression: "SET #expiresAt = :expiresAt",
-            ConditionExpression: "#owner = :owner AND #epoch = :epoch",
-            ExpressionAttributeNames: LEASE_NAMES,
-            ExpressionAttributeValues: {
-              ":owner": str(lease.owner),
-              ":epoch": num(lease.epoch),
-              ":expiresAt": num(expiresAt),
-            },
-          }),
-        ),
+        this.client.send(new UpdateItemCommand(setExpiryInput(this.stateTable, lease, expiresAt))),
       );
       return { ...lease, expiresAt };
     } catch (error) {
@@ -164,23 +177,57 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  /** One consistent request: GetItem without markers to look up, else TransactGetItems (state + markers, isolated). */
+  /**
+   * One consistent request: the state item from an acquire sent just before (see `acquiring`),
+   * else GetItem; with markers to look up, a BatchGetItem of the markers (and of the state item
+   * when no acquire brings it). A state kept in S3 is fetched as soon as the item names it.
+   */
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    const fromAcquire = this.acquiring.get(actorId);
+    let first = true;
+    return withStateObjectRetry(() => {
+      // A retry (the object was replaced under us) reads the item again, not the acquire's reply.
+      const acquired = first ? fromAcquire : undefined;
+      first = false;
+      return this.loadOnce(actorId, messageIds, acquired);
+    });
+  }
+
+  private async loadOnce(
+    actorId: string,
+    messageIds: readonly string[],
+    fromAcquire: Promise<Item | undefined> | undefined,
+  ): Promise<LoadedActor> {
     const ids = [...new Set(messageIds)];
+    const markerKeys = ids.map((id) => markerKey(actorId, id));
+    // Not a transaction: our own acquire, sent together with this read, writes the state item, and
+    // a transactional read would be cancelled by it. The state and the markers may then be read a
+    // moment apart; the commit is conditional on the version and on each marker's absence, so a
+    // read that missed a commit only makes the commit fail and the turn run again.
+    let state: Item | undefined;
+    let markers: Item[];
+    if (fromAcquire) {
+      const [item, found] = await Promise.all([
+        fromAcquire,
+        markerKeys.length > 0 ? this.batchGet(markerKeys, `load of ${actorId}`) : [],
+      ]);
+      state = item ?? (await this.stateItem(actorId));
+      markers = found;
+    } else if (markerKeys.length === 0) {
+      state = await this.stateItem(actorId);
+      markers = [];
+    } else {
+      const items = await this.batchGet([stateKey(actorId), ...markerKeys], `load of ${actorId}`);
+      state = items.find((item) => readString(item, TABLES.state.sortKey) === STATE_SORT_KEY);
+      markers = items.filter((item) => item !== state);
+    }
     const processed = new Map<string, ProcessedMarker>();
-    if (ids.length === 0) {
-      return { record: (await this.read(actorId)) ?? (await decodeRecord(actorId, undefined)), processed };
+    for (const item of markers) {
+      const marker = await decodeMarker(item);
+      if (marker && ids.includes(marker.messageId)) processed.set(marker.messageId, marker);
     }
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += MARKERS_PER_READ) chunks.push(ids.slice(i, i + MARKERS_PER_READ));
-    const reads = await Promise.all(chunks.map((chunk, i) => this.transactGet(actorId, chunk, i === 0)));
-    for (const read of reads) {
-      for (const item of read.markers) {
-        const marker = await decodeMarker(item);
-        if (marker) processed.set(marker.messageId, marker);
-      }
-    }
-    return { record: await decodeRecord(actorId, reads[0]?.state), processed };
+    this.remember(actorId, state);
+    return { record: await decodeRecord(actorId, state, this.readObject), processed };
   }
 
   /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
@@ -206,37 +253,42 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
+  /**
+   * A state too large for the item is written to S3 first, under a key of its own; the item then
+   * commits its key in the same fenced write. A crash in between leaves an orphan object for the
+   * sweep, never an item pointing at nothing.
+   */
   async commit(commit: TurnCommit): Promise<void> {
+    const actorId = commit.lease.actorId;
+    const blobs = this.blobs;
     const encoded = await encodeCommit(commit, {
       compressAboveBytes: this.compressAboveBytes,
       maxStateBytes: this.limits.maxStateBytes,
       markerTtlMs: this.markerTtlMs,
+      placeState: blobs ? (json, packed) => placeStateObject(blobs, commit, json, packed) : undefined,
     });
-    const input = commitTransaction(commit, encoded, {
-      stateTable: this.stateTable,
-      locksTable: this.locksTable,
-    });
+    const known = this.recent.get(actorId);
+    const previous = known?.version === commit.expectedVersion ? known.marks : [];
+    const request = commitRequest(commit, encoded, this.stateTable, previous);
     try {
-      await this.client.send(new TransactWriteItemsCommand(input));
+      if (request.kind === "put") await this.client.send(new PutItemCommand(request.input));
+      else await this.client.send(new TransactWriteItemsCommand(request.input));
     } catch (error) {
-      throw commitError(error, commit);
+      const refused = commitError(error, commit, request.mark);
+      if (refused !== null) {
+        this.recent.delete(actorId);
+        await releaseRefused(blobs, encoded.placed, refused);
+        throw refused;
+      }
     }
+    const state = request.kind === "put" ? request.input.Item : request.input.TransactItems?.[0]?.Put?.Item;
+    this.remember(actorId, state);
+    await releaseReplaced(blobs, commit, encoded.placed?.ref);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
     await this.conditionalUpdate(
-      {
-        TableName: this.locksTable,
-        Key: { [TABLES.locks.partitionKey]: str(lease.actorId) },
-        UpdateExpression: "SET #expiresAt = :released",
-        ConditionExpression: "#owner = :owner AND #epoch = :epoch",
-        ExpressionAttributeNames: LEASE_NAMES,
-        ExpressionAttributeValues: {
-          ":owner": str(lease.owner),
-          ":epoch": num(lease.epoch),
-          ":released": num(0),
-        },
-      },
+      setExpiryInput(this.stateTable, lease, 0),
       `release of the lease on ${lease.actorId}`,
     );
   }
@@ -285,11 +337,49 @@ export class DynamoActorStore implements ActorStore {
   }
 
   async read(actorId: string): Promise<ActorRecord | null> {
+    return withStateObjectRetry(async () => {
+      const item = await this.stateItem(actorId);
+      this.remember(actorId, item);
+      // A state item with a lease and no version: leased, never committed.
+      return readNumber(item, "version") === undefined
+        ? null
+        : await decodeRecord(actorId, item, this.readObject);
+    });
+  }
+
+  /** Objects of large states that no record points at any more (a crash between write and commit). */
+  async sweepBlobs(before: number, limit: number): Promise<BlobSweep> {
+    if (!this.blobs) return { checked: 0, deleted: 0 };
+    return sweepStateObjects(
+      this.blobs,
+      async (actorId) => {
+        try {
+          const { Item } = await this.client.send(
+            new GetItemCommand({
+              TableName: this.stateTable,
+              Key: stateKey(actorId),
+              ConsistentRead: true,
+              ProjectionExpression: "#version, #ref",
+              ExpressionAttributeNames: { "#version": "version", "#ref": STATE_META.stateRef },
+            }),
+          );
+          const version = readNumber(Item, "version");
+          return version === undefined ? null : { version, stateRef: readString(Item, STATE_META.stateRef) };
+        } catch (error) {
+          throw storeError(error, `reading the record of ${actorId}`);
+        }
+      },
+      before,
+      limit,
+    );
+  }
+
+  private async stateItem(actorId: string): Promise<Item | undefined> {
     try {
       const result = await this.client.send(
         new GetItemCommand({ TableName: this.stateTable, Key: stateKey(actorId), ConsistentRead: true }),
       );
-      return result.Item ? await decodeRecord(actorId, result.Item) : null;
+      return result.Item;
     } catch (error) {
       throw storeError(error, `read of ${actorId}`);
     }
@@ -297,36 +387,7 @@ export class DynamoActorStore implements ActorStore {
 
   /** Each shard of the sparse stranded index, queried in parallel (eventually consistent: a sweep is a second chance). */
   async listStranded(before: number, limit: number): Promise<StrandedActor[]> {
-    const { strandedIndex } = TABLES.state;
-    const shards = Array.from({ length: strandedIndex.shards }, (_, i) => `s${i.toString(16)}`);
-    try {
-      const pages = await Promise.all(
-        shards.map((shard) =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.stateTable,
-              IndexName: strandedIndex.name,
-              KeyConditionExpression: "#shard = :shard AND #since <= :before",
-              ExpressionAttributeNames: {
-                "#shard": strandedIndex.partitionKey,
-                "#since": strandedIndex.sortKey,
-              },
-              ExpressionAttributeValues: { ":shard": str(shard), ":before": num(before) },
-              Limit: Math.max(1, limit),
-            }),
-          ),
-        ),
-      );
-      const found: StrandedActor[] = [];
-      for (const item of pages.flatMap((page) => page.Items ?? [])) {
-        const actorId = readString(item, TABLES.state.partitionKey);
-        const actorType = readString(item, "actorType");
-        if (actorId && actorType) found.push({ actorId, actorType });
-      }
-      return found.slice(0, limit);
-    } catch (error) {
-      throw storeError(error, "listing stranded actors");
-    }
+    return listStranded(this.client, this.stateTable, before, limit);
   }
 
   /**
@@ -346,39 +407,19 @@ export class DynamoActorStore implements ActorStore {
     }
   }
 
-  private async transactGet(
-    actorId: string,
-    messageIds: readonly string[],
-    withState: boolean,
-  ): Promise<{ state: Item | undefined; markers: Item[] }> {
-    const keys = [
-      ...(withState ? [stateKey(actorId)] : []),
-      ...messageIds.map((id) => markerKey(actorId, id)),
-    ];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.client.send(
-          new TransactGetItemsCommand({
-            TransactItems: keys.map((Key) => ({ Get: { TableName: this.stateTable, Key } })),
-          }),
-        );
-        const items = (result.Responses ?? []).map((response) => response.Item);
-        const markers = (withState ? items.slice(1) : items).filter(
-          (item): item is Item => item !== undefined,
-        );
-        return { state: withState ? items[0] : undefined, markers };
-      } catch (error) {
-        const conflict = isErrorNamed(error, "TransactionCanceledException");
-        if (conflict && attempt < READ_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * Math.random()));
-          continue;
-        }
-        if (conflict)
-          throw new StoreUnavailableError(`load of ${actorId} kept meeting concurrent commits`, {
-            cause: error,
-          });
-        throw storeError(error, `load of ${actorId}`);
-      }
+  private batchGet(keys: readonly Item[], what: string): Promise<Item[]> {
+    return batchGetConsistent(this.client, this.stateTable, keys, what);
+  }
+
+  /** Keeps the recent commit marks of a state item as read or written, for the next commit on it. */
+  private remember(actorId: string, item: Item | undefined): void {
+    const version = readNumber(item, "version");
+    if (version === undefined) return;
+    this.recent.delete(actorId);
+    this.recent.set(actorId, { version, marks: recentTokens(item) });
+    if (this.recent.size > REMEMBERED_ACTORS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
     }
   }
 }

@@ -9,6 +9,13 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
@@ -20,6 +27,8 @@ import type { AwsFabricSettings } from "./settings.ts";
 export interface FabricResourcesOptions {
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
+  /** Create the large-state bucket too (states over a DynamoDB item go there). */
+  s3?: S3Client;
   /** Prefix of every table and queue name; unique per test so tests never share resources. */
   prefix: string;
   maxReceives?: number;
@@ -54,6 +63,13 @@ export interface FabricResources {
   settings: AwsFabricSettings;
   tables: FabricTables;
   queues: FabricQueues;
+  bucket: StateBucket | undefined;
+  destroy(): Promise<void>;
+}
+
+export interface StateBucket {
+  name: string;
+  /** Deletes every object, then the bucket. */
   destroy(): Promise<void>;
 }
 
@@ -63,9 +79,10 @@ export interface FabricResources {
  * @example const { settings } = await createFabricResources({ dynamodb, sqs, prefix: "t1" });
  */
 export async function createFabricResources(options: FabricResourcesOptions): Promise<FabricResources> {
-  const [tables, queues] = await Promise.all([
+  const [tables, queues, bucket] = await Promise.all([
     createFabricTables(options.dynamodb, options.prefix),
     createFabricQueues(options.sqs, options.prefix, options),
+    options.s3 ? createStateBucket(options.s3, options.prefix) : undefined,
   ]);
   const settings: AwsFabricSettings = {
     stateTable: tables.stateTable,
@@ -76,6 +93,7 @@ export async function createFabricResources(options: FabricResourcesOptions): Pr
     queueDlqUrl: queues.queueDlqUrl,
     delayQueueUrl: queues.delayQueueUrl,
     schedulerDlqArn: queues.timerDlqArn,
+    stateBucket: bucket?.name,
     maxReceives: options.maxReceives ?? DEFAULTS.maxReceives,
     leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
   };
@@ -83,10 +101,36 @@ export async function createFabricResources(options: FabricResourcesOptions): Pr
     settings,
     tables,
     queues,
+    bucket,
     destroy: async () => {
-      await Promise.all([tables.destroy(), queues.destroy()]);
+      await Promise.all([tables.destroy(), queues.destroy(), bucket?.destroy()]);
     },
   };
+}
+
+/** The large-state bucket (S3 bucket names are lowercase). */
+export async function createStateBucket(s3: S3Client, prefix: string): Promise<StateBucket> {
+  const name = `${prefix.toLowerCase()}-state`;
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return {
+    name,
+    destroy: async () => {
+      await emptyBucket(s3, name).catch(() => undefined);
+      await s3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+    },
+  };
+}
+
+/** Deletes every object of a bucket, a page at a time. */
+export async function emptyBucket(s3: S3Client, bucket: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length === 0) return deleted;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+    deleted += keys.length;
+  }
 }
 
 /** The three tables, keyed as config.ts TABLES says, with TTL where records expire. */

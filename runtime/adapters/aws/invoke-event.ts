@@ -1,6 +1,7 @@
 import type { SerializedError } from "../../core/errors.ts";
 import type { RedriveResult, UnparkResult } from "../../core/fabric.ts";
 import type { JsonValue } from "../../core/json.ts";
+import type { MigrateOutcome } from "../../core/migrate-actor.ts";
 import type { ActorMessage } from "../../ports/messages.ts";
 
 /**
@@ -74,6 +75,28 @@ export const REDRIVE_BATCH = 10;
 
 /** What the function returns for a DurableRedriveEvent; `actorId` is where the messages went. */
 export type DurableRedriveResult = ({ ok: true } & RedriveResult) | { ok: false; error: SerializedError };
+
+/**
+ * `durable migrate --stage`: bring these actors' stored states to the function's schema, each
+ * through a fenced turn that runs no handler (at most MIGRATE_BATCH_MAX per event).
+ */
+export interface DurableMigrateEvent {
+  type: "durable.migrate";
+  actors: { actorId: string; actorType?: string }[];
+}
+
+/** What the function did with each actor of a DurableMigrateEvent, in order. */
+export type DurableMigrateResult =
+  | { ok: true; results: MigrateOutcome[] }
+  | { ok: false; error: SerializedError };
+
+export const MIGRATE_BATCH_MAX = 100;
+
+export function isDurableMigrateEvent(event: unknown): event is DurableMigrateEvent {
+  return (
+    typeof event === "object" && event !== null && (event as { type?: unknown }).type === "durable.migrate"
+  );
+}
 
 /** The schedule rule's event: relay stranded outboxes and drain waiting lists (see core/sweeper.ts). */
 export interface DurableSweepEvent {

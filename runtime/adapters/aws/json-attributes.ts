@@ -34,7 +34,16 @@ export async function putJson(
   compressAbove: number,
 ): Promise<void> {
   if (value === undefined) return;
-  const text = JSON.stringify(value);
+  await putJsonText(item, name, JSON.stringify(value), compressAbove);
+}
+
+/** putJson for a value already serialized. */
+export async function putJsonText(
+  item: Item,
+  name: string,
+  text: string,
+  compressAbove: number,
+): Promise<void> {
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > compressAbove) {
     const packed = await gzipAsync(text);

@@ -1,6 +1,7 @@
 import { DurableError, HandlerFailedError, InvalidInputError, UnknownActorError } from "../../core/errors.ts";
 import type { Fabric, RedriveResult } from "../../core/fabric.ts";
 import { assertActorId } from "../../core/limits.ts";
+import type { MigrateOutcome } from "../../core/migrate-actor.ts";
 import { isUnusable, queuedMessage } from "../../core/queued-message.ts";
 import type { ActorRegistry } from "../../core/registry.ts";
 import { routeSignal } from "../../core/signal-routing.ts";
@@ -8,10 +9,13 @@ import { type SweepResult, sweepStranded } from "../../core/sweeper.ts";
 import type { ActorMessage } from "../../ports/messages.ts";
 import { DEFAULTS, SIGNAL_SOURCE } from "./config.ts";
 import {
+  type DurableMigrateEvent,
+  type DurableMigrateResult,
   type DurableRedriveEvent,
   type DurableRedriveResult,
   type DurableUnparkEvent,
   type DurableUnparkResult,
+  MIGRATE_BATCH_MAX,
   REDRIVE_BATCH,
 } from "./invoke-event.ts";
 import type { LambdaMetrics } from "./lambda-metrics.ts";
@@ -146,9 +150,57 @@ export async function sweep(
     // Never thrown: a failed sweep would be retried into the function's async DLQ (the signal DLQ),
     // and the next minute's sweep covers it anyway.
     log({ level: "error", message: "sweep failed; the next one retries", error: String(error) });
-    return { found: 0, settled: 0, failed: 1 };
+    return { found: 0, settled: 0, failed: 1, orphansDeleted: 0 };
   }
   metrics.count("sweep", "OutboxesSwept", result.settled);
-  if (result.found > 0) log({ level: "info", message: "sweep", ...result });
+  if (result.found > 0 || result.orphansDeleted > 0) log({ level: "info", message: "sweep", ...result });
   return result;
+}
+
+/** Turns of one migrate event that run at once: a batch finishes well inside the function's timeout. */
+const MIGRATE_CONCURRENCY = 16;
+/** Actors not started this close to the timeout are answered `skipped`, for the CLI to send again. */
+const MIGRATE_MARGIN_MS = 5_000;
+
+/**
+ * `durable migrate --stage`: each actor's stored state is brought to this function's schema through
+ * a fenced turn (Fabric.migrate); an actor already current is left alone, so a batch sent twice
+ * migrates nothing twice. Per-actor failures are answered, never thrown.
+ */
+export async function migrateActors(
+  event: DurableMigrateEvent,
+  fabric: Fabric,
+  remainingMs: () => number,
+  log: (fields: Record<string, unknown>) => void,
+): Promise<DurableMigrateResult> {
+  const actors = event.actors;
+  if (!Array.isArray(actors) || actors.length === 0 || actors.length > MIGRATE_BATCH_MAX) {
+    const error = new InvalidInputError(`durable.migrate takes 1 to ${MIGRATE_BATCH_MAX} actors`);
+    return { ok: false, error: error.toJSON() };
+  }
+  const results: MigrateOutcome[] = new Array(actors.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < actors.length; i = next++) {
+      const entry = actors[i] as { actorId?: unknown; actorType?: unknown };
+      const actorId = String(entry?.actorId);
+      const actorType = typeof entry?.actorType === "string" ? entry.actorType : null;
+      if (remainingMs() < MIGRATE_MARGIN_MS) {
+        results[i] = { actorId, actorType, status: "skipped" };
+        continue;
+      }
+      try {
+        assertActorId(entry?.actorId);
+        results[i] = await fabric.migrate(actorId, actorType ?? undefined);
+      } catch (error) {
+        if (!(error instanceof DurableError)) throw error;
+        results[i] = { actorId, actorType, status: "error", error: error.toJSON() };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: MIGRATE_CONCURRENCY }, worker));
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  log({ level: "info", message: "migrate", actors: actors.length, ...counts });
+  return { ok: true, results };
 }

@@ -4,17 +4,21 @@ import { Fabric } from "../../core/fabric.ts";
 import { ActorRegistry } from "../../core/registry.ts";
 import type { SweepResult } from "../../core/sweeper.ts";
 import type { TurnLogEntry } from "../../core/turn.ts";
-import { DEFAULTS, ENV } from "./config.ts";
+import { WarmActors } from "../../core/warm-actors.ts";
+import { DEFAULTS, ENV, WARM_GRACE_ENV } from "./config.ts";
 import { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./create-aws-ports.ts";
 import {
   type DurableInvokeEvent,
   type DurableInvokeResult,
+  type DurableMigrateEvent,
+  type DurableMigrateResult,
   type DurableRedriveEvent,
   type DurableRedriveResult,
   type DurableSweepEvent,
   type DurableUnparkEvent,
   type DurableUnparkResult,
   isDurableInvokeEvent,
+  isDurableMigrateEvent,
   isDurableRedriveEvent,
   isDurableSweepEvent,
   isDurableUnparkEvent,
@@ -30,7 +34,7 @@ import {
 } from "./lambda-events.ts";
 import { invoke } from "./lambda-invoke.ts";
 import { LambdaMetrics } from "./lambda-metrics.ts";
-import { redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
+import { migrateActors, redriveLetters, sweep, unparkActor } from "./lambda-operations.ts";
 import { deliverSignal } from "./lambda-signals.ts";
 import { handleSqsEvent } from "./lambda-sqs.ts";
 import { readAwsSettings } from "./settings.ts";
@@ -54,6 +58,13 @@ export interface LambdaHandlerOptions {
    * blocks an actor for at most this long. Default: DURABLE_LEASE_MS.
    */
   leaseMs?: number;
+  /**
+   * How long this container keeps an actor after committing a turn on it, so that the actor's next
+   * call reaching the same container runs on the committed state and commits in one write, with
+   * nothing read. Another container takes the actor at once (it never waits for this). 0 turns it
+   * off. Default: DURABLE_WARM_GRACE_MS, else 50 ms.
+   */
+  warmGraceMs?: number;
   /** Longest wait for a busy actor's lease (also capped by the remaining time). Default 15 s. */
   leaseWaitMs?: number;
   maxRetries?: number;
@@ -71,6 +82,7 @@ export type DurableLambdaResult =
   | DurableInvokeResult
   | DurableUnparkResult
   | DurableRedriveResult
+  | DurableMigrateResult
   | SweepResult
   | SqsBatchResult
   | SignalDeliveryResult;
@@ -80,6 +92,7 @@ export interface DurableLambdaHandler {
   (event: DurableInvokeEvent, context: LambdaContextLike): Promise<DurableInvokeResult>;
   (event: DurableUnparkEvent, context: LambdaContextLike): Promise<DurableUnparkResult>;
   (event: DurableRedriveEvent, context: LambdaContextLike): Promise<DurableRedriveResult>;
+  (event: DurableMigrateEvent, context: LambdaContextLike): Promise<DurableMigrateResult>;
   (event: DurableSweepEvent, context: LambdaContextLike): Promise<SweepResult>;
   (event: SqsEventLike, context: LambdaContextLike): Promise<SqsBatchResult>;
   (event: EventBridgeEventLike, context: LambdaContextLike): Promise<SignalDeliveryResult>;
@@ -90,6 +103,8 @@ interface Container {
   ports: AwsPorts;
   deadLetters: DeadLetterBox;
   owner: string;
+  /** The actors this container committed in the last grace (the warm path outlives an invocation). */
+  warm: WarmActors;
 }
 
 /** Ports built from the environment, shared by every handler of this container (warm starts reuse clients and sockets). */
@@ -118,7 +133,9 @@ export function createLambdaHandler(
   let container: Container | undefined;
 
   const handler = async (event: unknown, context: LambdaContextLike): Promise<DurableLambdaResult> => {
-    container ??= options.ports ? containerFor(options.ports) : containerFromEnvironment(options.aws);
+    container ??= options.ports
+      ? containerFor(options.ports, warmGrace(options))
+      : containerFromEnvironment(options.aws ?? {}, warmGrace(options));
     const { ports } = container;
     const requestId = context.awsRequestId;
     const log = (fields: Record<string, unknown>): void => write(JSON.stringify({ ...fields, requestId }));
@@ -140,6 +157,8 @@ export function createLambdaHandler(
       if (isDurableUnparkEvent(event)) return await unparkActor(event, fabric, log);
       if (isDurableRedriveEvent(event)) return await redriveLetters(event, fabric, log);
       if (isDurableSweepEvent(event)) return await sweep(fabric, metrics, log);
+      if (isDurableMigrateEvent(event))
+        return await migrateActors(event, fabric, () => remainingMs(context), log);
       if (isSqsEvent(event)) {
         return await handleSqsEvent(event, {
           fabric,
@@ -152,7 +171,7 @@ export function createLambdaHandler(
       }
       if (isEventBridgeEvent(event)) return await deliverSignal(event, fabric, ports, metrics, log);
       throw new TypeError(
-        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive and durable.sweep payloads, SQS batches and EventBridge signals`,
+        `unsupported event: ${describeEvent(event)}; the function handles durable.invoke, durable.unpark, durable.redrive, durable.migrate and durable.sweep payloads, SQS batches and EventBridge signals`,
       );
     } finally {
       metrics.flush();
@@ -175,7 +194,7 @@ export function collectActors(...modules: readonly Record<string, unknown>[]): A
   return found;
 }
 
-function containerFor(ports: AwsPorts): Container {
+function containerFor(ports: AwsPorts, warmGraceMs: number): Container {
   const { clients, settings } = ports;
   const deadLetters = new DeadLetterBox({
     client: clients.sqs,
@@ -185,16 +204,31 @@ function containerFor(ports: AwsPorts): Container {
     waitSeconds: 0,
   });
   const fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "lambda";
-  return { ports, deadLetters, owner: `${fn}:${randomUUID().slice(0, 8)}` };
+  return {
+    ports,
+    deadLetters,
+    owner: `${fn}:${randomUUID().slice(0, 8)}`,
+    warm: new WarmActors({ graceMs: warmGraceMs }),
+  };
 }
 
-function containerFromEnvironment(aws: AwsPortsOptions = {}): Container {
+/** The warm grace: the option, else DURABLE_WARM_GRACE_MS, else the default; a bad value fails the cold start. */
+function warmGrace(options: LambdaHandlerOptions): number {
+  const raw = options.warmGraceMs ?? process.env[WARM_GRACE_ENV];
+  if (raw === undefined || raw === "") return DEFAULTS.warmGraceMs;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${WARM_GRACE_ENV} (warmGraceMs) must be a whole number of ms ≥ 0, got "${raw}"`);
+  return value;
+}
+
+function containerFromEnvironment(aws: AwsPortsOptions, warmGraceMs: number): Container {
   // Read first (a missing variable fails here, naming it), so clients are built once per fabric.
   const settings = aws.settings ?? readAwsSettings(aws.env ?? process.env);
   const key = JSON.stringify(settings);
   const existing = fromEnvironment.get(key);
   if (existing) return existing;
-  const created = containerFor(createAwsPorts({ ...aws, settings }));
+  const created = containerFor(createAwsPorts({ ...aws, settings }), warmGraceMs);
   fromEnvironment.set(key, created);
   return created;
 }
@@ -226,6 +260,7 @@ function fabricFor(
     writeLog: hooks.writeLog,
     // EventBridge rules deliver signals on AWS; routing them here too would deliver them twice.
     routeSignals: false,
+    warm: container.warm,
   });
 }
 

@@ -15,6 +15,8 @@ export interface AwsFabricSettings {
   scheduleGroup?: string | undefined;
   schedulerRoleArn?: string | undefined;
   schedulerDlqArn?: string | undefined;
+  /** Large states (over a DynamoDB item) go here; without it they are refused with StateTooLargeError. */
+  stateBucket?: string | undefined;
   maxReceives: number;
   leaseMs: number;
 }
@@ -46,6 +48,7 @@ export function readAwsSettings(env: EnvSource = process.env): AwsFabricSettings
     scheduleGroup: optional(ENV.scheduleGroup),
     schedulerRoleArn: optional(ENV.schedulerRoleArn),
     schedulerDlqArn: optional(ENV.schedulerDlqArn),
+    stateBucket: optional(ENV.stateBucket),
     maxReceives: positiveInt(env[ENV.maxReceives], DEFAULTS.maxReceives, ENV.maxReceives),
     leaseMs: positiveInt(env[ENV.leaseMs], DEFAULTS.leaseMs, ENV.leaseMs),
   };
@@ -69,6 +72,7 @@ export function settingsToEnv(settings: AwsFabricSettings): Record<string, strin
     [ENV.scheduleGroup, settings.scheduleGroup],
     [ENV.schedulerRoleArn, settings.schedulerRoleArn],
     [ENV.schedulerDlqArn, settings.schedulerDlqArn],
+    [ENV.stateBucket, settings.stateBucket],
   ];
   for (const [name, value] of optional) if (value) env[name] = value;
   return env;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import { emptyActorRecord } from "../../core/actor-record.ts";
-import { type SerializedError, StateTooLargeError } from "../../core/errors.ts";
+import { type SerializedError, StateTooLargeError, StoreUnavailableError } from "../../core/errors.ts";
 import { formatBytes, type JsonValue } from "../../core/json.ts";
 import type { ActorRecord, ProcessedMarker, TurnCommit } from "../../ports/actor-store.ts";
 import type {
@@ -13,17 +13,20 @@ import type {
   TimerRecord,
   WaitingSummary,
 } from "../../ports/messages.ts";
+import { assertStateWithin, type PlacedState } from "../shared/state-objects.ts";
 import { TABLES } from "./config.ts";
 import { fleetAttributes } from "./fleet-items.ts";
 import {
   boundedKey,
   getJson,
+  gzName,
   type Item,
   itemBytes,
   MAX_ITEM_BYTES,
   MAX_TRANSACTION_BYTES,
   num,
   putJson,
+  putJsonText,
   readNumber,
   readString,
   str,
@@ -48,6 +51,14 @@ export const STATE_ATTRS = {
 /** Plain attributes of the state item that conditions read (JSON attributes may be gzipped). */
 export const STATE_FLAGS = { waitingCount: "waitingCount", isParked: "isParked" } as const;
 
+/**
+ * The state's schema (absent on items written before schemas: schema 1), and the key of the S3
+ * object that holds a state too large for the item (then there is no `state` attribute).
+ */
+export const STATE_META = { schema: "schema", stateRef: "stateRef" } as const;
+/** Room kept for a state object's key while the item's size is checked, before the key is known. */
+const STATE_REF_ROOM = 320;
+
 export function stateKey(actorId: string): Item {
   return { [PK]: str(actorId), [SK]: str(STATE_SORT_KEY) };
 }
@@ -59,6 +70,8 @@ export function markerKey(actorId: string, messageId: string): Item {
 
 export interface EncodedCommit {
   state: Item;
+  /** The object that holds the state, when it is too large for the item (written by now). */
+  placed: PlacedState | undefined;
   markers: Item[];
   /** Items of the messages the turn holds. */
   held: Item[];
@@ -70,6 +83,11 @@ export interface EncodeOptions {
   compressAboveBytes: number;
   maxStateBytes: number;
   markerTtlMs: number;
+  /**
+   * Writes a state too large for the item as an object and names it (the bucket's store); called
+   * last, once nothing else can refuse the commit. Without it such a state is refused.
+   */
+  placeState?: ((stateJson: string, packed: Uint8Array | undefined) => Promise<PlacedState>) | undefined;
 }
 
 /**
@@ -83,10 +101,13 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
     actorType: str(commit.actorType),
     version: num(commit.version),
     updatedAt: num(commit.now),
+    [STATE_META.schema]: num(commit.schema ?? 1),
     ...fleetAttributes(actorId, commit),
   };
   const limit = options.compressAboveBytes;
-  await putJson(state, STATE_ATTRS.state, commit.state, limit);
+  const stateJson = JSON.stringify(commit.state);
+  if (options.placeState) assertStateWithin(actorId, stateJson, options.maxStateBytes);
+  await putJsonText(state, STATE_ATTRS.state, stateJson, limit);
   await putJson(state, STATE_ATTRS.timers, commit.timers, limit);
   if (commit.parked !== null) await putJson(state, STATE_ATTRS.parked, commit.parked, limit);
   if (commit.outbox.length > 0) await putJson(state, STATE_ATTRS.outbox, commit.outbox, limit);
@@ -99,10 +120,17 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
     state[strandedIndex.partitionKey] = str(strandedShard(actorId));
     state[strandedIndex.sortKey] = num(commit.now);
   }
-  const stateBytes = itemBytes(state);
   const itemLimit = Math.min(options.maxStateBytes, MAX_ITEM_BYTES);
+  // Too large for the item: the state goes to an object, and the item keeps its key.
+  const packed = state[gzName(STATE_ATTRS.state)]?.B;
+  const external = options.placeState !== undefined && itemBytes(state) > itemLimit;
+  if (external) {
+    delete state[STATE_ATTRS.state];
+    delete state[gzName(STATE_ATTRS.state)];
+  }
+  const stateBytes = itemBytes(state) + (external ? STATE_REF_ROOM : 0);
   if (stateBytes > itemLimit) {
-    const raw = Buffer.byteLength(JSON.stringify(commit.state), "utf8");
+    const raw = Buffer.byteLength(stateJson, "utf8");
     throw new StateTooLargeError(
       `state of ${actorId} is ${formatBytes(raw)} (${formatBytes(stateBytes)} stored, compressed, with timers and outbox), over the ${formatBytes(itemLimit)} limit`,
       {
@@ -146,7 +174,9 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
       },
     );
   }
-  return { state, markers, held, drained };
+  const placed = external ? await options.placeState?.(stateJson, packed) : undefined;
+  if (placed) state[STATE_META.stateRef] = str(placed.ref);
+  return { state, placed, markers, held, drained };
 }
 
 async function encodeMarker(
@@ -169,18 +199,36 @@ async function encodeMarker(
   return item;
 }
 
-export async function decodeRecord(actorId: string, item: Item | undefined): Promise<ActorRecord> {
+/** Reads the object a state item points at (the store's bucket). */
+export type ReadStateObject = (ref: string) => Promise<JsonValue>;
+
+export async function decodeRecord(
+  actorId: string,
+  item: Item | undefined,
+  readObject?: ReadStateObject,
+): Promise<ActorRecord> {
   if (!item || readNumber(item, "version") === undefined) return emptyActorRecord(actorId);
+  const stateRef = readString(item, STATE_META.stateRef);
+  if (stateRef !== undefined && !readObject) {
+    throw new StoreUnavailableError(`the state of ${actorId} is in S3 and this store has no bucket`, {
+      hint: "set DURABLE_STATE_BUCKET (the DurableFabric construct does)",
+    });
+  }
   return {
     actorId,
     actorType: readString(item, "actorType") ?? null,
     version: readNumber(item, "version") ?? 0,
-    state: (await getJson<JsonValue>(item, STATE_ATTRS.state)) ?? null,
+    state:
+      stateRef !== undefined && readObject
+        ? await readObject(stateRef)
+        : ((await getJson<JsonValue>(item, STATE_ATTRS.state)) ?? null),
     timers: (await getJson<Record<string, TimerRecord>>(item, STATE_ATTRS.timers)) ?? {},
     parked: (await getJson<ParkedRecord>(item, STATE_ATTRS.parked)) ?? null,
     outbox: (await getJson<OutboxEntry[]>(item, STATE_ATTRS.outbox)) ?? [],
     waiting: (await getJson<WaitingSummary>(item, STATE_ATTRS.waiting)) ?? null,
     updatedAt: readNumber(item, "updatedAt") ?? 0,
+    schema: readNumber(item, STATE_META.schema) ?? 1,
+    ...(stateRef === undefined ? {} : { stateRef }),
   };
 }
 

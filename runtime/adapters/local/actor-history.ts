@@ -9,6 +9,33 @@ export interface ActorSummary {
   updatedAt: number;
 }
 
+/** One actor as `durable migrate` sees it: its type, version and stored schema. */
+export interface ActorSchemaRow {
+  actorId: string;
+  actorType: string | null;
+  version: number;
+  schema: number;
+}
+
+/** Actors after `after` in id order, at most `limit` (a page of `durable migrate`'s scan). */
+export function scanSchemas(db: LocalDb, after: string | undefined, limit: number): ActorSchemaRow[] {
+  return db.sqlite
+    .query<
+      { actor_id: string; actor_type: string | null; version: number; schema: number | null },
+      { after: string; limit: number }
+    >(
+      `SELECT actor_id, actor_type, version, schema FROM actors WHERE actor_id > $after
+       ORDER BY actor_id LIMIT $limit`,
+    )
+    .all({ after: after ?? "", limit: Math.max(0, limit) })
+    .map((row) => ({
+      actorId: row.actor_id,
+      actorType: row.actor_type,
+      version: row.version,
+      schema: row.schema ?? 1,
+    }));
+}
+
 /** One committed version of one actor, numbered in global commit order. */
 export interface HistoryEntry {
   seq: number;

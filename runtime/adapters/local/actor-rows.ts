@@ -14,6 +14,8 @@ export interface ActorRow {
   outbox: string;
   updated_at: number;
   waiting: string | null;
+  schema: number | null;
+  state_ref: string | null;
 }
 
 export interface MarkerRow {
@@ -27,22 +29,27 @@ export interface LeaseRow {
   owner: string;
   epoch: number;
   expires_at: number;
+  /** 1 while the lease is kept in a grace after a commit: any acquire takes it. */
+  grace: number;
 }
 
 export const ACTOR_COLUMNS =
-  "actor_id, actor_type, version, state, timers, parked, outbox, updated_at, waiting";
+  "actor_id, actor_type, version, state, timers, parked, outbox, updated_at, waiting, schema, state_ref";
 
-export function toRecord(row: ActorRow): ActorRecord {
+/** The record of a row; a state kept as an object is passed in by the caller, who read it. */
+export function toRecord(row: ActorRow, objectState?: JsonValue): ActorRecord {
   return {
     actorId: row.actor_id,
     actorType: row.actor_type,
     version: row.version,
-    state: decode<JsonValue>(row.state),
+    state: row.state_ref === null ? decode<JsonValue>(row.state) : (objectState ?? null),
     timers: decode<Record<string, TimerRecord>>(row.timers),
     parked: row.parked === null ? null : decode<ParkedRecord>(row.parked),
     outbox: decode<OutboxEntry[]>(row.outbox),
     waiting: row.waiting === null ? null : decode<WaitingSummary>(row.waiting),
     updatedAt: row.updated_at,
+    schema: row.schema ?? 1,
+    ...(row.state_ref === null ? {} : { stateRef: row.state_ref }),
   };
 }
 

@@ -1,10 +1,17 @@
 import { emptyActorRecord } from "../../core/actor-record.ts";
-import { LeaseHeldError, LeaseLostError, VersionConflictError } from "../../core/errors.ts";
+import {
+  LeaseHeldError,
+  LeaseLostError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from "../../core/errors.ts";
+import { utf8ByteLength } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
   ActorRecord,
   ActorStore,
   ActorStoreLimits,
+  BlobSweep,
   Lease,
   LoadedActor,
   ProcessedMarker,
@@ -13,13 +20,26 @@ import type {
   WaitingPage,
 } from "../../ports/actor-store.ts";
 import type { ActorMessage, HeldMessage } from "../../ports/messages.ts";
+import type { StateBlobStore } from "../../ports/state-blobs.ts";
 import {
+  assertStateWithin,
+  type PlacedState,
+  placeStateObject,
+  readStateObject,
+  releaseRefused,
+  releaseReplaced,
+  sweepStateObjects,
+  withStateObjectRetry,
+} from "../shared/state-objects.ts";
+import {
+  type ActorSchemaRow,
   type ActorSummary,
   type HistoryEntry,
   type HistoryQuery,
   listActors,
   readHistory,
   readVersions,
+  scanSchemas,
 } from "./actor-history.ts";
 import {
   ACTOR_COLUMNS,
@@ -29,7 +49,7 @@ import {
   toMarker,
   toRecord,
 } from "./actor-rows.ts";
-import { assertStateSize, decode, encodeOptional, RETENTION_MS } from "./codec.ts";
+import { assertStateSize, decode, encodeOptional, fitsInline, RETENTION_MS } from "./codec.ts";
 import type { LocalDb } from "./database.ts";
 
 export interface LocalActorStoreOptions {
@@ -38,6 +58,11 @@ export interface LocalActorStoreOptions {
   markerTtlMs?: number;
   /** Versions of history kept per actor (older ones are pruned as new ones arrive). */
   historyLimit?: number;
+  /**
+   * Where states too large for a row go (the blobs table, as S3 on AWS), up to LIMITS.stateBytes.
+   * Without it a state is refused above LIMITS.inlineStateBytes, like a fabric without a bucket.
+   */
+  blobs?: StateBlobStore;
 }
 
 /** Expired markers are swept on every Nth commit: often enough to stay small, rare enough to cost nothing. */
@@ -51,16 +76,20 @@ export class LocalActorStore implements ActorStore {
   readonly limits: ActorStoreLimits;
   private readonly markerTtlMs: number;
   private readonly historyLimit: number;
+  private readonly blobs: StateBlobStore | undefined;
+  private readonly inlineLimit: number;
   private commits = 0;
 
   constructor(
     private readonly db: LocalDb,
     options: LocalActorStoreOptions = {},
   ) {
+    this.blobs = options.blobs;
     this.limits = {
-      maxStateBytes: options.maxStateBytes ?? LIMITS.stateBytes,
+      maxStateBytes: options.maxStateBytes ?? (this.blobs ? LIMITS.stateBytes : LIMITS.inlineStateBytes),
       maxHeldBytesPerCommit: LIMITS.heldBytesPerTurn,
     };
+    this.inlineLimit = Math.min(this.limits.maxStateBytes, LIMITS.inlineStateBytes);
     this.markerTtlMs = Math.max(options.markerTtlMs ?? RETENTION_MS, RETENTION_MS);
     this.historyLimit = options.historyLimit ?? 1000;
   }
@@ -68,7 +97,7 @@ export class LocalActorStore implements ActorStore {
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
     return this.db.write(() => {
       const row = this.leaseRow(actorId);
-      if (row && row.owner !== owner && row.expires_at > now) {
+      if (row && row.owner !== owner && row.expires_at > now && row.grace === 0) {
         throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
           hint: "wait for the turn to finish, or retry after the lease expires",
           details: { actorId, holder: row.owner, expiresAt: row.expires_at },
@@ -77,8 +106,9 @@ export class LocalActorStore implements ActorStore {
       const lease: Lease = { actorId, owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
       this.db.sqlite
         .query(
-          `INSERT INTO leases (actor_id, owner, epoch, expires_at) VALUES ($actorId, $owner, $epoch, $expiresAt)
-           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, expires_at = excluded.expires_at`,
+          `INSERT INTO leases (actor_id, owner, epoch, expires_at, grace) VALUES ($actorId, $owner, $epoch, $expiresAt, 0)
+           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch,
+             expires_at = excluded.expires_at, grace = 0`,
         )
         .run({ ...lease });
       return lease;
@@ -90,7 +120,7 @@ export class LocalActorStore implements ActorStore {
       const expiresAt = now + ttlMs;
       const { changes } = this.db.sqlite
         .query(
-          `UPDATE leases SET expires_at = $expiresAt
+          `UPDATE leases SET expires_at = $expiresAt, grace = 0
            WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch`,
         )
         .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, expiresAt });
@@ -105,6 +135,16 @@ export class LocalActorStore implements ActorStore {
   }
 
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
+    return withStateObjectRetry(async () => {
+      const { row, processed } = this.readRowAndMarkers(actorId, messageIds);
+      return { record: row ? await this.recordOf(row) : emptyActorRecord(actorId), processed };
+    });
+  }
+
+  private readRowAndMarkers(
+    actorId: string,
+    messageIds: readonly string[],
+  ): { row: ActorRow | null; processed: Map<string, ProcessedMarker> } {
     return this.db.read(() => {
       const row = this.actorRow(actorId);
       const processed = new Map<string, ProcessedMarker>();
@@ -117,8 +157,19 @@ export class LocalActorStore implements ActorStore {
           .all({ actorId, ids: JSON.stringify(messageIds) });
         for (const marker of markers) processed.set(marker.message_id, toMarker(marker));
       }
-      return { record: row ? toRecord(row) : emptyActorRecord(actorId), processed };
+      return { row, processed };
     });
+  }
+
+  /** A row's record, with its state read from the blobs table when it is kept there. */
+  private async recordOf(row: ActorRow): Promise<ActorRecord> {
+    if (row.state_ref === null) return toRecord(row);
+    if (!this.blobs) {
+      throw new StoreUnavailableError(`the state of ${row.actor_id} is a large-state object`, {
+        hint: "open the local fabric with large states on (openLocalPorts({ largeState: true }))",
+      });
+    }
+    return toRecord(row, await readStateObject(this.blobs, row.state_ref));
   }
 
   async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
@@ -136,19 +187,37 @@ export class LocalActorStore implements ActorStore {
   async commit(commit: TurnCommit): Promise<void> {
     const { lease, now } = commit;
     const stateJson = JSON.stringify(commit.state);
-    // Before the transaction: an oversized state must not even take the write lock.
-    assertStateSize(lease.actorId, stateJson, this.limits.maxStateBytes);
-    this.db.write(() => {
-      this.assertLeaseCurrent(lease, now);
-      this.writeRecord(commit, stateJson);
-      this.writeMarkers(commit);
-      this.writeWaiting(commit);
-      this.appendHistory(commit, stateJson);
-      if (commit.release) this.release(lease);
-      if (++this.commits % PRUNE_EVERY === 0) {
-        this.db.sqlite.query("DELETE FROM markers WHERE expires_at < $now").run({ now });
-      }
-    });
+    // Before the transaction: an oversized state must not even take the write lock, and a large
+    // one is written as an object first, so a crash leaves an orphan rather than a dangling pointer.
+    const placed = await this.placeState(commit, stateJson);
+    try {
+      this.db.write(() => {
+        this.assertLeaseCurrent(lease, now);
+        this.writeRecord(commit, placed ? "null" : stateJson, placed?.ref ?? null);
+        this.writeMarkers(commit);
+        this.writeWaiting(commit);
+        this.appendHistory(commit, placed ? largeStateSummary(placed.ref, stateJson) : stateJson);
+        if (commit.release && commit.graceUntil !== undefined) this.keepForGrace(lease, commit.graceUntil);
+        else if (commit.release) this.release(lease);
+        if (++this.commits % PRUNE_EVERY === 0) {
+          this.db.sqlite.query("DELETE FROM markers WHERE expires_at < $now").run({ now });
+        }
+      });
+    } catch (error) {
+      await releaseRefused(this.blobs, placed, error);
+      throw error;
+    }
+    await releaseReplaced(this.blobs, commit, placed?.ref);
+  }
+
+  private async placeState(commit: TurnCommit, stateJson: string): Promise<PlacedState | undefined> {
+    if (!this.blobs) {
+      assertStateSize(commit.lease.actorId, stateJson, this.inlineLimit);
+      return undefined;
+    }
+    assertStateWithin(commit.lease.actorId, stateJson, this.limits.maxStateBytes);
+    if (fitsInline(stateJson, this.inlineLimit)) return undefined;
+    return placeStateObject(this.blobs, commit, stateJson);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
@@ -164,8 +233,10 @@ export class LocalActorStore implements ActorStore {
   }
 
   async read(actorId: string): Promise<ActorRecord | null> {
-    const row = this.actorRow(actorId);
-    return row ? toRecord(row) : null;
+    return withStateObjectRetry(async () => {
+      const row = this.actorRow(actorId);
+      return row ? this.recordOf(row) : null;
+    });
   }
 
   async listStranded(before: number, limit: number): Promise<StrandedActor[]> {
@@ -177,6 +248,28 @@ export class LocalActorStore implements ActorStore {
       )
       .all({ before, limit: Math.max(0, limit) })
       .flatMap((row) => (row.actor_type ? [{ actorId: row.actor_id, actorType: row.actor_type }] : []));
+  }
+
+  async sweepBlobs(before: number, limit: number): Promise<BlobSweep> {
+    if (!this.blobs) return { checked: 0, deleted: 0 };
+    return sweepStateObjects(
+      this.blobs,
+      async (actorId) => {
+        const row = this.db.sqlite
+          .query<{ version: number; state_ref: string | null }, { actorId: string }>(
+            "SELECT version, state_ref FROM actors WHERE actor_id = $actorId",
+          )
+          .get({ actorId });
+        return row ? { version: row.version, stateRef: row.state_ref ?? undefined } : null;
+      },
+      before,
+      limit,
+    );
+  }
+
+  /** Actors after `after` in id order with their stored schema (what `durable migrate` pages through). */
+  async scanSchemas(after: string | undefined, limit: number): Promise<ActorSchemaRow[]> {
+    return scanSchemas(this.db, after, limit);
   }
 
   /** Every actor ever committed, by id (`durable dev`'s actor list). */
@@ -209,7 +302,7 @@ export class LocalActorStore implements ActorStore {
   private leaseRow(actorId: string): LeaseRow | null {
     return this.db.sqlite
       .query<LeaseRow, { actorId: string }>(
-        "SELECT owner, epoch, expires_at FROM leases WHERE actor_id = $actorId",
+        "SELECT owner, epoch, expires_at, grace FROM leases WHERE actor_id = $actorId",
       )
       .get({ actorId });
   }
@@ -231,7 +324,7 @@ export class LocalActorStore implements ActorStore {
     });
   }
 
-  private writeRecord(commit: TurnCommit, stateJson: string): void {
+  private writeRecord(commit: TurnCommit, stateJson: string, stateRef: string | null): void {
     const actorId = commit.lease.actorId;
     const values = {
       actorId,
@@ -245,15 +338,18 @@ export class LocalActorStore implements ActorStore {
       now: commit.now,
       waiting: commit.waiting === null ? null : JSON.stringify(commit.waiting),
       waitingCount: commit.waiting?.count ?? 0,
+      schema: commit.schema ?? 1,
+      stateRef,
     };
     const sql =
       commit.expectedVersion === 0
         ? `INSERT INTO actors (${ACTOR_COLUMNS}, waiting_count)
-           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now, $waiting, $waitingCount)
+           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now, $waiting,
+             $schema, $stateRef, $waitingCount)
            ON CONFLICT (actor_id) DO NOTHING`
         : `UPDATE actors SET actor_type = $actorType, version = $version, state = $state, timers = $timers,
              parked = $parked, outbox = $outbox, updated_at = $now, waiting = $waiting,
-             waiting_count = $waitingCount
+             waiting_count = $waitingCount, schema = $schema, state_ref = $stateRef
            WHERE actor_id = $actorId AND version = $expected`;
     const changes = this.db.sqlite.query(sql).run(values).changes;
     // Same mapping as DynamoDB's ConditionalCheckFailedException: the version moved under us.
@@ -269,20 +365,34 @@ export class LocalActorStore implements ActorStore {
     }
   }
 
+  /** A marker that exists (and has not expired) means an earlier turn applied the message: nothing may be written. */
   private writeMarkers(commit: TurnCommit): void {
     const insert = this.db.sqlite.query(
-      `INSERT OR REPLACE INTO markers (actor_id, message_id, version, result, error, expires_at)
-       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)`,
+      `INSERT INTO markers (actor_id, message_id, version, result, error, expires_at)
+       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)
+       ON CONFLICT (actor_id, message_id) DO UPDATE SET version = excluded.version, result = excluded.result,
+         error = excluded.error, expires_at = excluded.expires_at
+       WHERE markers.expires_at < $now`,
     );
     for (const marker of commit.markers) {
-      insert.run({
+      const { changes } = insert.run({
         actorId: commit.lease.actorId,
         messageId: marker.messageId,
         version: marker.version,
         result: encodeOptional(marker.result),
         error: encodeOptional(marker.error),
         expiresAt: commit.now + this.markerTtlMs,
+        now: commit.now,
       });
+      if (changes === 0) {
+        throw new VersionConflictError(
+          `message ${marker.messageId} to ${commit.lease.actorId} was already processed; nothing was written`,
+          {
+            hint: "the turn is retried and answers from the recorded result",
+            details: { actorId: commit.lease.actorId, messageId: marker.messageId },
+          },
+        );
+      }
     }
   }
 
@@ -328,8 +438,24 @@ export class LocalActorStore implements ActorStore {
   private release(lease: Lease): void {
     this.db.sqlite
       .query(
-        "UPDATE leases SET expires_at = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
+        "UPDATE leases SET expires_at = 0, grace = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
       )
       .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch });
   }
+
+  private keepForGrace(lease: Lease, until: number): void {
+    this.db.sqlite
+      .query(
+        "UPDATE leases SET expires_at = $until, grace = 1 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
+      )
+      .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, until });
+  }
+}
+
+/**
+ * What history keeps of a version whose state is an object: its size and where it is, not the
+ * state itself (a thousand versions of a 10 MB state would not fit a developer's disk).
+ */
+function largeStateSummary(ref: string, stateJson: string): string {
+  return JSON.stringify({ $stateObject: ref, bytes: utf8ByteLength(stateJson) });
 }

@@ -20,14 +20,18 @@ export function encodeOptional(value: unknown): string | null {
 }
 
 /**
- * Refuses state the DynamoDB backend would refuse: its item limit applies after compression,
- * so a state over the limit as text is measured again gzipped before it is turned away.
+ * Whether a state fits where the DynamoDB backend would keep it inline: its item limit applies after
+ * compression, so a state over the limit as text is measured again gzipped.
  */
+export function fitsInline(stateJson: string, limit: number): boolean {
+  return utf8ByteLength(stateJson) <= limit || gzipSync(stateJson).byteLength <= limit;
+}
+
+/** Refuses a state the DynamoDB backend without large-state storage would refuse. */
 export function assertStateSize(actorId: string, stateJson: string, limit: number): void {
+  if (fitsInline(stateJson, limit)) return;
   const raw = utf8ByteLength(stateJson);
-  if (raw <= limit) return;
   const compressed = gzipSync(stateJson).byteLength;
-  if (compressed <= limit) return;
   throw new StateTooLargeError(
     `state of ${actorId} is ${formatBytes(raw)} (${formatBytes(compressed)} compressed), over the ${formatBytes(limit)} limit`,
     {

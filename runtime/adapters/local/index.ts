@@ -6,15 +6,17 @@ import { LocalDb } from "./database.ts";
 import { LocalFleetIndex } from "./fleet-index.ts";
 import { LocalMessageQueue } from "./message-queue.ts";
 import { LocalSignalBus } from "./signal-bus.ts";
+import { LocalStateBlobs } from "./state-blobs.ts";
 import { LocalStepStore } from "./step-store.ts";
 import { TimerLoop, type TimerLoopOptions } from "./timer-loop.ts";
 import { LocalTimerScheduler } from "./timer-scheduler.ts";
 
-export type { ActorSummary, HistoryEntry, HistoryQuery } from "./actor-history.ts";
+export type { ActorSchemaRow, ActorSummary, HistoryEntry, HistoryQuery } from "./actor-history.ts";
 export { LocalActorStore } from "./actor-store.ts";
 export { LocalFleetIndex } from "./fleet-index.ts";
 export { LocalMessageQueue, type QueueStats } from "./message-queue.ts";
 export { type LocalSignal, LocalSignalBus, type RecentSignalsQuery } from "./signal-bus.ts";
+export { LocalStateBlobs } from "./state-blobs.ts";
 export { LocalStepStore } from "./step-store.ts";
 export { TimerLoop, type TimerLoopOptions } from "./timer-loop.ts";
 export { LocalTimerScheduler } from "./timer-scheduler.ts";
@@ -30,7 +32,13 @@ export interface LocalPortsOptions {
   maxReceives?: number;
   /** Deliveries past maxReceives before the queue's own redrive dead-letters a message (default LIMITS.redriveSlackReceives). */
   redriveSlackReceives?: number;
-  /** Default 400 KB, DynamoDB's item limit, so a state the cloud would refuse is refused locally too. */
+  /**
+   * Keep states too large for a row (LIMITS.inlineStateBytes, DynamoDB's item) in a blobs table, up
+   * to LIMITS.stateBytes, as a deployed fabric keeps them in its S3 bucket. Off, they are refused
+   * like on a fabric without a bucket. The CLI, `durable dev` and the test fabric turn it on.
+   */
+  largeState?: boolean;
+  /** Default LIMITS.stateBytes with largeState, else LIMITS.inlineStateBytes. */
   maxStateBytes?: number;
   /** Versions of history kept per actor for `state tail` (default 1000). */
   historyLimit?: number;
@@ -82,6 +90,7 @@ export function openLocalPorts(options: LocalPortsOptions = {}): LocalPorts {
     store: new LocalActorStore(db, {
       maxStateBytes: options.maxStateBytes,
       historyLimit: options.historyLimit,
+      blobs: options.largeState ? new LocalStateBlobs(db, clock) : undefined,
     }),
     steps: new LocalStepStore(db, clock),
     queue,

@@ -2,7 +2,7 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 7;
 
 /**
  * The fleet order as one sortable key, the AWS fleet index's (fleet-items.ts) with the exact time
@@ -12,12 +12,14 @@ const FLEET_KEY_SQL = `(CASE WHEN parked IS NULL THEN 'R' ELSE 'P' END) || '#' |
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
--- grant is always greater (fencing against a paused holder).
+-- grant is always greater (fencing against a paused holder). grace = 1: kept by a process after
+-- its commit (the warm path), and yielded to any other acquire at once.
 CREATE TABLE IF NOT EXISTS leases (
   actor_id   TEXT PRIMARY KEY,
   owner      TEXT NOT NULL,
   epoch      INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  grace      INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS actors (
@@ -31,6 +33,10 @@ CREATE TABLE IF NOT EXISTS actors (
   updated_at INTEGER NOT NULL,
   waiting       TEXT,
   waiting_count INTEGER NOT NULL DEFAULT 0,
+  -- The schema of the state; NULL on rows written before schemas existed, which are schema 1.
+  schema        INTEGER,
+  -- Set when the state is too large for the row: the key of its row in blobs (state is then 'null').
+  state_ref     TEXT,
   fleet_key     TEXT GENERATED ALWAYS AS (${FLEET_KEY_SQL}) VIRTUAL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS actors_parked ON actors (actor_id) WHERE parked IS NOT NULL;
@@ -47,6 +53,13 @@ CREATE TABLE IF NOT EXISTS waiting (
   position TEXT NOT NULL,
   body     TEXT NOT NULL,
   PRIMARY KEY (actor_id, position)
+) STRICT;
+
+-- States too large for a row, gzipped, written before the commit that points at them (like S3).
+CREATE TABLE IF NOT EXISTS blobs (
+  key        TEXT PRIMARY KEY,
+  body       BLOB NOT NULL,
+  written_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS markers (
@@ -161,12 +174,15 @@ DROP TABLE timers;
 ALTER TABLE timers_by_id RENAME TO timers;
 `;
 
-/** Columns schemas 3 and 5 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
+/** Columns schemas 3 to 7 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
 export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  { table: "leases", column: "grace", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "actors", column: "waiting", definition: "TEXT" },
   { table: "actors", column: "waiting_count", definition: "INTEGER NOT NULL DEFAULT 0" },
-  // Virtual: computed from the row on read, so rows of an older file need no backfill.
-  { table: "actors", column: "fleet_key", definition: `TEXT GENERATED ALWAYS AS (${FLEET_KEY_SQL}) VIRTUAL` },
   { table: "dead_letters", column: "message_id", definition: "TEXT" },
   { table: "dead_letters", column: "letter_id", definition: "TEXT" },
+  { table: "actors", column: "schema", definition: "INTEGER" },
+  { table: "actors", column: "state_ref", definition: "TEXT" },
+  // Virtual: computed from the row on read, so rows of an older file need no backfill.
+  { table: "actors", column: "fleet_key", definition: `TEXT GENERATED ALWAYS AS (${FLEET_KEY_SQL}) VIRTUAL` },
 ];

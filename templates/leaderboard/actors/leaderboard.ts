@@ -8,19 +8,29 @@ export type CountAhead = { count: number; exact: boolean };
 
 /**
  * The most entries a board keeps. An entry is at most ~125 bytes of JSON (a 64-character player
- * id), so 2,500 of them stay near 310 KB: under DynamoDB's 400 KB item limit, which the runtime
- * enforces locally too (StateTooLargeError). Bigger boards are split into shards.
+ * id), so 2,500 of them stay near 310 KB: inside DynamoDB's 400 KB item, so every call reads and
+ * writes the board in one item (a bigger state goes to S3, at a round trip per call). Bigger
+ * boards are split into shards.
  */
 export const MAX_LIMIT = 2500;
 export const DEFAULT_LIMIT = 1000;
 const PLAYER = /^[A-Za-z0-9._:@-]{1,64}$/;
+
+/** A board as schema 1 stored it, before seasons. */
+export type BoardV1 = { limit: number; entries: Entry[]; submissions: number };
+/** Schema 2: boards have seasons; `newSeason` clears the board and starts the next one. */
+export type Board = BoardV1 & { season: number };
 
 /**
  * A board (`leaderboard-global`) or one shard of a sharded board (`leaderboard-global-3`). It
  * keeps each player's best score and only the top `limit` players, so its state stays bounded.
  */
 export const leaderboard = actor("leaderboard", {
-  state: () => ({ limit: DEFAULT_LIMIT, entries: [] as Entry[], submissions: 0 }),
+  state: (): Board => ({ limit: DEFAULT_LIMIT, entries: [], submissions: 0, season: 1 }),
+  // Boards stored before seasons existed load as season 1: migrated when first used, committed
+  // with that call (a read migrates in memory only), or all at once with `durable migrate`.
+  schema: 2,
+  migrate: { 2: (old: BoardV1): Board => ({ ...old, season: 1 }) },
   defaultHandler: "top",
   handlers: {
     /** Records a score; a player's best score counts. */
@@ -73,6 +83,20 @@ export const leaderboard = actor("leaderboard", {
       return { count, exact };
     },
 
+    /** This season's number, and how full the board is. */
+    season(ctx): { season: number; entries: number; submissions: number } {
+      const { season, entries, submissions } = ctx.state;
+      return { season, entries: entries.length, submissions };
+    },
+
+    /** Ends the season: the board is cleared and the next season starts. */
+    newSeason(ctx): { season: number } {
+      ctx.state.season += 1;
+      ctx.state.entries = [];
+      ctx.state.submissions = 0;
+      return { season: ctx.state.season };
+    },
+
     /** Sets how many players the board keeps; shrinking drops the lowest. */
     configure(ctx, input: { limit: number }): { limit: number; entries: number } {
       const limit = input?.limit;
@@ -90,8 +114,6 @@ export const leaderboard = actor("leaderboard", {
     },
   },
 });
-
-type Board = { limit: number; entries: Entry[]; submissions: number };
 
 function submitOne(board: Board, player: string, score: number, now: number): SubmitResult {
   board.submissions += 1;
