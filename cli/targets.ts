@@ -38,7 +38,7 @@ export interface ActorTarget {
   versions(
     actorId: string,
     beforeVersion?: number,
-  ): Promise<{ versions: VersionEvent[]; kept: "history" | "latest" }>;
+  ): Promise<{ versions: VersionEvent[]; kept: "history" | "latest"; more: boolean }>;
   close(): void;
 }
 
@@ -97,7 +97,11 @@ export function localTarget(
     async versions(actorId, beforeVersion) {
       assertId(project, actorId);
       const entries = await ports.store.versions(actorId, { beforeVersion, limit: VERSIONS_PER_PAGE });
-      return { versions: entries.map(({ seq: _seq, actorType: _type, ...v }) => v), kept: "history" };
+      return {
+        versions: entries.map(({ seq: _seq, actorType: _type, ...v }) => v),
+        kept: "history",
+        more: entries.length === VERSIONS_PER_PAGE,
+      };
     },
     close: local.close,
   };

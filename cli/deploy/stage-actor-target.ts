@@ -107,7 +107,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
         record && (beforeVersion === undefined || record.version < beforeVersion)
           ? [{ actorId, version: record.version, state: record.state, at: record.updatedAt }]
           : [];
-      return { versions: latest, kept: "latest" };
+      return { versions: latest, kept: "latest", more: false };
     },
     async list(query) {
       try {

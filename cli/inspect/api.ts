@@ -114,8 +114,9 @@ export function inspectorHandler(source: InspectorSource, options: InspectorOpti
           hint: "pass the oldest version shown, e.g. before=12",
         });
       }
-      const { versions, kept } = await target.versions(actorId, beforeVersion);
+      const { versions, kept, more } = await target.versions(actorId, beforeVersion);
       return json({
+        more,
         kept,
         versions: versions.map((v) => ({ version: v.version, at: isoTime(v.at), state: v.state })),
       });

@@ -106,6 +106,29 @@ describe("durable inspect on the local fabric", () => {
   );
 
   test(
+    "pages an actor's kept versions newest first, 20 at a time",
+    async () => {
+      for (let i = 0; i < 24; i++) {
+        const r = await post("/api/actors/counter-5/invoke", JSON.stringify({ handler: "increment" }));
+        expect(r.status).toBe(200);
+      }
+      type Versions = {
+        kept: string;
+        more: boolean;
+        versions: { version: number; state: { count: number } }[];
+      };
+      const first = (await (await fetch(`${url}api/actors/counter-5/versions`)).json()) as Versions;
+      expect(first).toMatchObject({ kept: "history", more: true });
+      expect(first.versions.map((v) => v.version)).toEqual(Array.from({ length: 20 }, (_, i) => 24 - i));
+      expect(first.versions[0]?.state.count).toBe(24);
+      const older = (await (await fetch(`${url}api/actors/counter-5/versions?before=5`)).json()) as Versions;
+      expect(older.versions.map((v) => v.version)).toEqual([4, 3, 2, 1]);
+      expect(older.more).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     "refuses bad input with a typed error and its status, and changes nothing",
     async () => {
       const before = await (await fetch(`${url}api/actors/counter-1`)).json();

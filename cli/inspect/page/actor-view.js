@@ -121,7 +121,7 @@ export class ActorView {
       const page = await get(actorPath(this.actorId, "versions"), { before });
       $("versions-kept").textContent = KEPT[page.kept] ?? "";
       for (const v of page.versions) this.versions.set(v.version, v);
-      $("versions-older").hidden = page.kept !== "history" || page.versions.length < 20;
+      $("versions-older").hidden = !page.more;
       this.renderVersions();
     } catch (error) {
       showError(error);
