@@ -7,6 +7,7 @@ import { stateKey } from "../../runtime/adapters/aws/state-items.ts";
 import type { TurnCommit } from "../../runtime/ports/actor-store.ts";
 import type { FleetEntry, FleetQuery } from "../../runtime/ports/fleet-index.ts";
 import type { ParkedRecord } from "../../runtime/ports/messages.ts";
+import { turnCommit } from "../contract/actor-store-support.ts";
 import { emulatorClients, uniquePrefix } from "../support/aws-fabric.ts";
 import { logRequests } from "../support/request-log.ts";
 
@@ -34,27 +35,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => tables?.destroy());
 
-/** One committed turn of `actorId` at `now`, on top of `version`. */
+/** One committed turn of `actorId` at `now`, on top of `version` (its type: the id up to its last "-"). */
 async function commit(actorId: string, version: number, patch: Partial<TurnCommit> = {}): Promise<void> {
   const now = patch.now ?? NOW;
   const lease = await store.acquireLease(actorId, "test", TTL, now);
-  await store.commit({
-    lease,
-    actorType: actorId.replace(/-[^-]*$/, ""),
-    expectedVersion: version,
-    version: version + 1,
-    state: { n: version + 1 },
-    timers: {},
-    parked: null,
-    outbox: [],
-    markers: [],
-    waiting: null,
-    hold: [],
-    drained: [],
-    release: true,
-    now,
-    ...patch,
-  });
+  const actorType = actorId.replace(/-[^-]*$/, "");
+  await store.commit(
+    turnCommit(lease, version, now, { actorType, state: { n: version + 1 }, release: true, ...patch }),
+  );
 }
 
 /** Every page of a listing, followed to its end. */
@@ -106,25 +94,8 @@ describe("fleet index on DynamoDB Local", () => {
     const now = NOW + 5;
     const lease = await store.acquireLease("gauge-1", "test", TTL, now);
     const log = logRequests(client);
-    await store.commit({
-      lease,
-      actorType: "gauge",
-      expectedVersion: 0,
-      version: 1,
-      state: { n: 1 },
-      timers: {
-        b: { timerId: "tb", at: NOW + 9_000 },
-        a: { timerId: "ta", at: NOW + 7_000 },
-      },
-      parked: null,
-      outbox: [],
-      markers: [],
-      waiting: null,
-      hold: [],
-      drained: [],
-      release: true,
-      now,
-    });
+    const timers = { b: { timerId: "tb", at: NOW + 9_000 }, a: { timerId: "ta", at: NOW + 7_000 } };
+    await store.commit(turnCommit(lease, 0, now, { actorType: "gauge", timers, release: true }));
     // No request of its own: the entry is attributes of the state item the commit writes anyway.
     expect(log.commands()).toHaveLength(1);
     const page = await fleet.list({ actorType: "gauge", limit: 10 });

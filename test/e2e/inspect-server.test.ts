@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runInspect } from "../../cli/commands/inspect.ts";
-import type { CliContext } from "../../cli/context.ts";
 import { runInProcess } from "../deploy/fixtures.ts";
+import { capturedContext } from "../support/cli-context.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 import { inspectorProject } from "./inspector-project.ts";
 
@@ -18,25 +18,6 @@ let url: string;
 let token: string;
 const stop = new AbortController();
 let inspecting: Promise<void>;
-
-function context(cwd: string): CliContext {
-  const ignore = { write: () => undefined };
-  return {
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: ignore,
-    stderr: ignore,
-    isTTY: false,
-    prompts: {
-      interactive: false,
-      select: () => Promise.reject(new Error("no prompts")),
-      text: () => Promise.reject(new Error("no prompts")),
-      confirm: () => Promise.reject(new Error("no prompts")),
-    },
-    shell: { run: () => Promise.reject(new Error("no shell")) },
-    signal: stop.signal,
-  };
-}
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${url}${path.slice(1)}`, {
@@ -54,7 +35,11 @@ beforeAll(async () => {
   dir = tempDir("inspect-server-");
   root = await inspectorProject(dir.path);
   url = await new Promise<string>((resolve, reject) => {
-    inspecting = runInspect({ port: "0" }, context(root), resolve);
+    inspecting = runInspect(
+      { port: "0" },
+      capturedContext(root, { NO_COLOR: "1" }, stop.signal).ctx,
+      resolve,
+    );
     inspecting.catch(reject);
   });
   const page = await (await fetch(url)).text();

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { runInspect } from "../../cli/commands/inspect.ts";
-import type { CliContext } from "../../cli/context.ts";
 import { type Browser, launchChromium, rowCount, shows } from "../support/chromium.ts";
+import { capturedContext } from "../support/cli-context.ts";
 import { ENV, type FleetStage, openFleetStage } from "./fleet-stage-fixture.ts";
 
 /** Browsers and emulators on a shared 2-core machine: generous, so a slow moment is not a failure. */
@@ -17,35 +17,14 @@ let browser: Browser;
 let url: string;
 const stop = new AbortController();
 let inspecting: Promise<void>;
-let output = "";
+let output: () => string;
 
 /** `durable inspect --stage ops --port 0` in this process, until the file's tests are done. */
 function startInspect(root: string): Promise<string> {
-  const ctx: CliContext = {
-    cwd: root,
-    env: ENV,
-    stdout: {
-      write: (t) => {
-        output += t;
-      },
-    },
-    stderr: {
-      write: (t) => {
-        output += t;
-      },
-    },
-    isTTY: false,
-    prompts: {
-      interactive: false,
-      select: () => Promise.reject(new Error("no prompts")),
-      text: () => Promise.reject(new Error("no prompts")),
-      confirm: () => Promise.reject(new Error("no prompts")),
-    },
-    shell: { run: () => Promise.reject(new Error("no shell")) },
-    signal: stop.signal,
-  };
+  const captured = capturedContext(root, ENV, stop.signal);
+  output = captured.output;
   return new Promise((resolve, reject) => {
-    inspecting = runInspect({ stage: "ops", port: "0" }, ctx, resolve);
+    inspecting = runInspect({ stage: "ops", port: "0" }, captured.ctx, resolve);
     inspecting.catch(reject);
   });
 }
@@ -81,8 +60,8 @@ describe("durable inspect --stage", () => {
   test(
     "says which stage it reads and lists the actors from the fleet index, parked first, without a Scan",
     async () => {
-      expect(output).toContain("→ stage ops (shop-ops");
-      expect(output).toContain(`durable inspect on ${url}`);
+      expect(output()).toContain("→ stage ops (shop-ops");
+      expect(output()).toContain(`durable inspect on ${url}`);
       stage.endpoint.dynamodbRequests.length = 0;
       const page = await open();
       expect(await page.textContent("header .kind")).toBe("stage");

@@ -6,6 +6,7 @@ import type { TurnCommit } from "../../runtime/ports/actor-store.ts";
 import type { FleetQuery } from "../../runtime/ports/fleet-index.ts";
 import type { ParkedRecord } from "../../runtime/ports/messages.ts";
 import { ManualClock } from "../../runtime/testing/manual-clock.ts";
+import { turnCommit } from "../contract/actor-store-support.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 let clock: ManualClock;
@@ -26,23 +27,8 @@ afterEach(() => ports.close());
 async function commit(actorId: string, version: number, patch: Partial<TurnCommit> = {}): Promise<void> {
   const now = clock.now();
   const lease = await ports.store.acquireLease(actorId, "test", 30_000, now);
-  await ports.store.commit({
-    lease,
-    actorType: actorId.split("-")[0] ?? "counter",
-    expectedVersion: version,
-    version: version + 1,
-    state: { n: version + 1 },
-    timers: {},
-    parked: null,
-    outbox: [],
-    markers: [],
-    waiting: null,
-    hold: [],
-    drained: [],
-    release: true,
-    now,
-    ...patch,
-  });
+  const actorType = actorId.split("-")[0] ?? "counter";
+  await ports.store.commit(turnCommit(lease, version, now, { actorType, release: true, ...patch }));
 }
 
 async function listAll(query: Omit<FleetQuery, "cursor">): Promise<string[]> {
