@@ -3,8 +3,11 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { type TempDir, tempDir } from "./temp-dir.ts";
 import { waitUntil } from "./wait-until.ts";
 
-/** Debian's Chromium; `.ci/run` installs it when missing. Playwright never downloads a browser here. */
-export const CHROMIUM = "/usr/bin/chromium";
+/**
+ * Debian's Chromium (`.ci/run` installs it when missing), or the one `nix develop` names. Playwright
+ * never downloads a browser here.
+ */
+export const CHROMIUM = process.env.DURABLE_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 export interface Browser extends AsyncDisposable {
   context: BrowserContext;
