@@ -147,6 +147,11 @@ export function inspectorHandler(source: InspectorSource, options: InspectorOpti
       unparkBody(body, actorId, stage);
       const record = await target.read(actorId);
       if (!record) throw notFound(actorId);
+      if (!record.parked && !record.waiting?.count) {
+        throw new CliError("NOT_PARKED", `${actorId} is not parked and has no messages waiting`, {
+          hint: "reload the page: it shows Unpark only for a parked actor",
+        });
+      }
       return json(unparkView(await target.unpark(actorId, record.actorType ?? undefined)));
     }
     throw new CliError("METHOD_NOT_ALLOWED", `${request.method} ${path} is not supported`, {

@@ -133,6 +133,7 @@ describe("durable inspect on the local fabric", () => {
         [post("/api/actors/counter-1/invoke", '{"mode":"later"}'), 400, "INVALID_INPUT"],
         [post("/api/actors/counter-1/invoke", '{"handler":"nope"}'), 404, "UNKNOWN_HANDLER"],
         [post("/api/actors/counter-1/invoke", '{"messageId":""}'), 400, "INVALID_INPUT"],
+        [post("/api/actors/counter-1/unpark", "{}"), 409, "NOT_PARKED"],
         [post("/api/actors/counter-1/invoke", "{}", { "content-type": "text/plain" }), 403, "CSRF_REFUSED"],
         [post("/api/actors/counter-1/invoke", "{}", { "x-csrf-token": "forged" }), 403, "CSRF_REFUSED"],
         [
