@@ -21,9 +21,11 @@
             pkgs.awscli2
             pkgs.biome
             (pkgs.python311.withPackages (ps: [ ps.moto ])) # moto_server for the deploy e2e
+            pkgs.chromium # the inspector's browser tests
           ];
           shellHook = ''
             export PATH="$PWD/node_modules/.bin:$PATH"
+            export DURABLE_TEST_CHROMIUM="${pkgs.chromium}/bin/chromium"
             echo "durable dev shell: bun $(bun --version), node $(node --version)"
           '';
         };

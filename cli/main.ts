@@ -18,6 +18,7 @@ const COMMANDS: [name: string, load: () => Promise<CommandModule>][] = [
   ["invoke", async () => (await import("./commands/invoke.ts")).invokeCommand],
   ["state", async () => (await import("./commands/state.ts")).stateCommand],
   ["dlq", async () => (await import("./commands/dlq.ts")).dlqCommand],
+  ["inspect", async () => (await import("./commands/inspect.ts")).inspectCommand],
   ["migrate", async () => (await import("./commands/migrate.ts")).migrateCommand],
   ["logs", async () => (await import("./commands/logs.ts")).logsCommand],
   ["test", async () => (await import("./commands/test.ts")).testCommand],

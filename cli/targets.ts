@@ -1,7 +1,9 @@
-import type { UnparkResult } from "../runtime/core/fabric.ts";
+import type { LocalPorts } from "../runtime/adapters/local/index.ts";
+import type { Fabric, UnparkResult } from "../runtime/core/fabric.ts";
 import type { InvokeRequest, InvokeResponse } from "../runtime/core/invoker.ts";
 import type { JsonValue } from "../runtime/core/json.ts";
-import type { ActorRecord } from "../runtime/ports/actor-store.ts";
+import type { ActorRecord, WaitingPage } from "../runtime/ports/actor-store.ts";
+import type { FleetPage, FleetQuery } from "../runtime/ports/fleet-index.ts";
 import type { CliContext } from "./context.ts";
 import { describeLocalTarget, openLocalFabric } from "./local-fabric.ts";
 import { openProject, type Project } from "./project.ts";
@@ -14,13 +16,6 @@ export interface VersionEvent {
   at: number;
 }
 
-export interface ActorSummaryLine {
-  actorId: string;
-  actorType: string | null;
-  version: number;
-  updatedAt: number;
-}
-
 /** Where invoke and state act: the local fabric, or a deployed stage (`--stage`). */
 export interface ActorTarget {
   /** Printed by every command, e.g. "local fabric (.durable/local.db)" or "stage prod (eu-west-1)". */
@@ -30,11 +25,25 @@ export interface ActorTarget {
   read(actorId: string): Promise<ActorRecord | null>;
   /** Calls `onVersion` for every version committed after now, until `signal` aborts. */
   follow(actorId: string, onVersion: (event: VersionEvent) => void, signal: AbortSignal): Promise<void>;
-  list(): Promise<ActorSummaryLine[]>;
+  /** A page of actors from the fleet index (parked first, then by type, newest first). */
+  list(query: FleetQuery): Promise<FleetPage>;
   /** Clears a parked actor through a fenced turn and runs the messages that waited, in order. */
   unpark(actorId: string, actorType?: string): Promise<UnparkResult>;
+  /** The head of an actor's waiting list (messages held behind a park), in order. */
+  waiting(actorId: string, limit: number): Promise<WaitingPage>;
+  /**
+   * Committed versions newest first, below `beforeVersion` when given. The local fabric keeps an
+   * actor's last 1,000; a stage's State table keeps only the latest (`kept: "latest"`).
+   */
+  versions(
+    actorId: string,
+    beforeVersion?: number,
+  ): Promise<{ versions: VersionEvent[]; kept: "history" | "latest"; more: boolean }>;
   close(): void;
 }
+
+/** Versions the inspector reads per request. */
+const VERSIONS_PER_PAGE = 20;
 
 export async function openTarget(
   ctx: Pick<CliContext, "cwd" | "env">,
@@ -50,11 +59,19 @@ export async function openTarget(
 
 async function openLocalTarget(project: Project): Promise<ActorTarget> {
   const local = await openLocalFabric(project);
-  const { fabric, ports } = local;
+  return localTarget(project, { ports: local.ports, fabric: () => local.fabric, close: local.close });
+}
+
+/** The local fabric as a target, on ports and a fabric someone else opened (`durable dev` passes its own). */
+export function localTarget(
+  project: Project,
+  local: { ports: LocalPorts; fabric: () => Fabric; close: () => void },
+): ActorTarget {
+  const { ports } = local;
   return {
     description: describeLocalTarget(project),
     kind: "local",
-    invoke: (request) => fabric.invoke(request),
+    invoke: (request) => local.fabric().invoke(request),
     read: (actorId) => {
       assertId(project, actorId);
       return ports.store.read(actorId);
@@ -71,8 +88,21 @@ async function openLocalTarget(project: Project): Promise<ActorTarget> {
         if (entries.length === 0) await abortableSleep(100, signal);
       }
     },
-    list: () => ports.store.listActors(),
-    unpark: (actorId, actorType) => fabric.unpark(actorId, actorType),
+    list: (query) => ports.fleet.list(query),
+    unpark: (actorId, actorType) => local.fabric().unpark(actorId, actorType),
+    waiting: (actorId, limit) => {
+      assertId(project, actorId);
+      return ports.store.loadWaiting(actorId, limit);
+    },
+    async versions(actorId, beforeVersion) {
+      assertId(project, actorId);
+      const entries = await ports.store.versions(actorId, { beforeVersion, limit: VERSIONS_PER_PAGE });
+      return {
+        versions: entries.map(({ seq: _seq, actorType: _type, ...v }) => v),
+        kept: "history",
+        more: entries.length === VERSIONS_PER_PAGE,
+      };
+    },
     close: local.close,
   };
 }

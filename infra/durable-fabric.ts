@@ -14,7 +14,7 @@ import { FabricConfigError } from "./errors.ts";
 import { acknowledge, wildcardResourceRule } from "./nag.ts";
 import { type FabricNames, fabricNames, stateBucketName } from "./names.ts";
 import { addFabricOutputs } from "./outputs.ts";
-import { grantFabricAccess, scheduleArn, stateObjectArns } from "./permissions.ts";
+import { grantFabricAccess, inspectStatements, scheduleArn, stateObjectArns } from "./permissions.ts";
 import { FabricQueues } from "./queues.ts";
 import { FabricSignals, FabricTimers } from "./signals-and-timers.ts";
 import { FabricStateBucket } from "./state-bucket.ts";
@@ -247,6 +247,22 @@ export class DurableFabric extends Construct {
         ),
       });
     }
+  }
+
+  /**
+   * Lets an operator's role list and inspect this fabric read-only (`durable state list --stage`,
+   * `durable inspect --stage`): Query on the fleet index and the State table, item reads, the
+   * objects of large states, and reading the actor and signal DLQs. Invoking, unparking and
+   * redriving need more.
+   * @example fabric.grantInspect(iam.Role.fromRoleName(this, "Ops", "ops"));
+   */
+  grantInspect(grantee: iam.IGrantable): void {
+    const access = {
+      state: this.stateTable,
+      stateBucket: this.stateBucket,
+      deadLetterQueues: [this.queueDlq, this.signalDlq],
+    };
+    for (const statement of inspectStatements(access)) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 }
 

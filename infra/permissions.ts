@@ -123,6 +123,44 @@ export function scheduleArn(stack: Stack, names: FabricNames): string {
   });
 }
 
+/** What an operator needs to read a stage: the queues a letter can be read from besides the state. */
+export interface InspectAccess {
+  state: dynamodb.ITable;
+  /** Where states too large for an item are kept: a read of such an actor reads its object. */
+  stateBucket: s3.IBucket;
+  deadLetterQueues: readonly sqs.IQueue[];
+}
+
+/**
+ * Read-only access for `durable state list/get --stage` and `durable inspect --stage`: the fleet
+ * index, the state items (their waiting lists, and the objects of large states), and reading the
+ * DLQs (a letter received is released again at once). Changing a stage (invoke, unpark, redrive) is not part of it.
+ */
+export function inspectStatements(access: InspectAccess): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: "FleetIndex",
+      actions: ["dynamodb:Query"],
+      resources: [`${access.state.tableArn}/index/${TABLES.state.fleetIndex.name}`],
+    }),
+    new iam.PolicyStatement({
+      sid: "ActorStateRead",
+      actions: [...READ, "dynamodb:Query"],
+      resources: [access.state.tableArn],
+    }),
+    new iam.PolicyStatement({
+      sid: "LargeStatesRead",
+      actions: ["s3:GetObject"],
+      resources: [access.stateBucket.arnForObjects(`${STATE_OBJECT_PREFIX}*`)],
+    }),
+    new iam.PolicyStatement({
+      sid: "DeadLettersRead",
+      actions: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+      resources: access.deadLetterQueues.map((q) => q.queueArn),
+    }),
+  ];
+}
+
 export function grantFabricAccess(fn: lambda.Function, access: FabricAccess): void {
   for (const statement of fabricStatements(Stack.of(fn), access)) fn.addToRolePolicy(statement);
 }

@@ -54,6 +54,15 @@ export class FabricTables extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ["actorType"],
     });
+    // The fleet's view (`durable state list`, the inspector): keys only, so an entry is rewritten
+    // only when its key changes (first commit, a new hour, park/unpark), never for a version bump.
+    const { fleetIndex } = TABLES.state;
+    this.state.addGlobalSecondaryIndex({
+      indexName: fleetIndex.name,
+      partitionKey: { name: fleetIndex.partitionKey, type: str },
+      sortKey: { name: fleetIndex.sortKey, type: str },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     // No TTL on Locks: the lease record is kept forever so its fencing epoch stays monotonic.
     this.locks = new dynamodb.Table(this, "Locks", {

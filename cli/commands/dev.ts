@@ -8,6 +8,9 @@ import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { startDevServer } from "../dev/server.ts";
 import { UsageError } from "../errors.ts";
+import { inspectorHandler } from "../inspect/api.ts";
+import { newCsrfToken } from "../inspect/csrf.ts";
+import { localInspectorSource } from "../inspect/local-source.ts";
 import { describeLocalTarget } from "../local-fabric.ts";
 import { Output } from "../output.ts";
 import { openProject } from "../project.ts";
@@ -51,9 +54,15 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   let fabric = await build(false);
   let worker = new QueueWorker(fabric, ports.queue, { onError: (e) => out.warn(`queue: ${String(e)}`) });
   const timers = ports.timerLoop({ onError: (e) => out.warn(`timers: ${String(e)}`) });
+  const inspected = localInspectorSource(project, { ports, fabric: () => fabric });
   let server: ReturnType<typeof startDevServer>;
   try {
-    server = startDevServer({ port, ports, fabric: () => fabric });
+    server = startDevServer({
+      port,
+      ports,
+      fabric: () => fabric,
+      inspector: inspectorHandler(inspected, { csrfToken: newCsrfToken() }),
+    });
   } catch (error) {
     ports.close();
     throw new UsageError(
@@ -84,9 +93,19 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   out.info(
     `${out.c.bold("durable dev")} listening on ${out.c.cyan(server.url)}  actors: ${fabric.registry.names.join(", ")}`,
   );
+  out.info(`inspector: ${out.c.cyan(`${server.url}/`)}  (actors, state, versions, timers, dead letters)`);
   out.info(out.c.dim(`try: curl -X POST ${server.url}/actors/${sampleId(fabric)} -d '{}'`));
   if (args.json)
-    out.line({ type: "ready", url: server.url, port: server.port, actors: fabric.registry.names }, "");
+    out.line(
+      {
+        type: "ready",
+        url: server.url,
+        inspector: `${server.url}/`,
+        port: server.port,
+        actors: fabric.registry.names,
+      },
+      "",
+    );
   onReady?.(server.url);
 
   await new Promise<void>((resolve) => {
@@ -95,6 +114,7 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
   });
   for (const w of watchers) w.close();
   await Promise.all([worker.stop(), timers.stop(), server.stop()]);
+  await inspected.close();
   ports.close();
   out.info(`stopped (${relative(ctx.cwd, project.dbPath)} keeps the state)`);
 }

@@ -3,6 +3,7 @@ import { assertActorId } from "../../runtime/core/limits.ts";
 import { type CommandModule, examples } from "../command.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { DEFAULT_FLEET_LIMIT, fleetEntryView, fleetQuery } from "../fleet-query.ts";
 import { Output } from "../output.ts";
 import { type ActorTarget, openTarget } from "../targets.ts";
 import { recordView, withIsoTime } from "../views.ts";
@@ -123,16 +124,55 @@ export async function runStateUnpark(actorId: string, opts: StateOptions, ctx: C
   });
 }
 
-export async function runStateList(opts: StateOptions, ctx: CliContext): Promise<void> {
+interface ListOptions extends StateOptions {
+  type?: string | undefined;
+  parked?: boolean | undefined;
+  prefix?: string | undefined;
+  limit?: string | undefined;
+  cursor?: string | undefined;
+}
+
+export async function runStateList(opts: ListOptions, ctx: CliContext): Promise<void> {
   const out = new Output(ctx, opts);
+  const query = fleetQuery(opts);
   await withTarget(ctx, opts, out, async (target) => {
-    const actors = (await target.list()).map((a) => withIsoTime(a, "updatedAt"));
-    const lines = actors.map(
-      (a) =>
-        `${a.actorId.padEnd(32)} ${(a.actorType ?? "?").padEnd(18)} v${String(a.version).padEnd(6)} ${a.updatedAt}`,
-    );
-    out.result(actors, lines.length ? lines.join("\n") : "no actors yet");
+    const page = await target.list(query);
+    const actors = page.actors.map(fleetEntryView);
+    out.result({ actors, next: page.next }, actors.length ? fleetTable(actors, out) : "no actors found");
+    if (page.next) out.info(out.c.dim(`more: ${nextPageCommand(opts, page.next)}`));
   });
+}
+
+function fleetTable(actors: readonly ReturnType<typeof fleetEntryView>[], out: Output): string {
+  const header = ["ACTOR", "TYPE", "VERSION", "LAST ACTIVE", "PARKED", "NEXT TIMER", "WAITING"];
+  const rows = actors.map((a) => [
+    a.actorId,
+    a.actorType ?? "-",
+    String(a.version),
+    a.updatedAt,
+    a.parked ? "PARKED" : "-",
+    a.nextTimerAt ?? "-",
+    String(a.waiting),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [out.c.dim(line(header)), ...rows.map(line)].join("\n");
+}
+
+/** The command that prints the next page: the same filters and the cursor. */
+function nextPageCommand(opts: ListOptions, next: string): string {
+  const words = ["durable state list"];
+  if (opts.stage) words.push(`--stage ${opts.stage}`);
+  if (opts.type) words.push(`--type ${opts.type}`);
+  if (opts.parked) words.push("--parked");
+  if (opts.prefix) words.push(`--prefix ${opts.prefix}`);
+  if (opts.limit) words.push(`--limit ${opts.limit}`);
+  words.push(`--cursor ${next}`);
+  return words.join(" ");
 }
 
 export const stateCommand: CommandModule = {
@@ -184,9 +224,20 @@ export const stateCommand: CommandModule = {
       "durable state unpark order-7 --stage prod --json",
     ).action((actorId: string, opts: StateOptions) => run(() => runStateUnpark(actorId, opts, ctx)));
     common(
-      state.command("list").description("list actors with their type, version and last update"),
+      state
+        .command("list")
+        .description(
+          "list actors from the fleet index: type, version, last active, parked, next timer; parked first, then by type, newest first",
+        )
+        .option("-t, --type <type>", "only actors of this type")
+        .option("--parked", "only parked actors")
+        .option("--prefix <idPrefix>", "only ids that start with this")
+        .option("-l, --limit <n>", `actors per page, 1 to 1000 (default ${DEFAULT_FLEET_LIMIT})`)
+        .option("--cursor <cursor>", "the page after the one that printed this cursor"),
       "durable state list",
-      "durable state list --json",
-    ).action((opts: StateOptions) => run(() => runStateList(opts, ctx)));
+      "durable state list --type counter --parked",
+      "durable state list --prefix order- --limit 20 --json",
+      "durable state list --stage prod --type counter --parked --json",
+    ).action((opts: ListOptions) => run(() => runStateList(opts, ctx)));
   },
 };

@@ -1,4 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DynamoFleetIndex } from "../../runtime/adapters/aws/dynamodb-fleet-index.ts";
+import { isErrorNamed } from "../../runtime/adapters/aws/errors.ts";
 import { deduplicationId, encodeMessage } from "../../runtime/adapters/aws/sqs-codec.ts";
 import { invokeMessage } from "../../runtime/core/invoke-message.ts";
 import type { InvokeRequest, InvokeResponse } from "../../runtime/core/invoker.ts";
@@ -28,6 +30,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
   const { stage } = outputs;
   const clients = openStageClients(outputs, env);
   const { lambda, sqs, store } = clients;
+  const fleet = new DynamoFleetIndex({ client: clients.dynamodb, stateTable: outputs.stateTable });
   let registry: ActorRegistry | undefined;
   const toMessage = async (request: InvokeRequest): Promise<ActorMessage> => {
     // The id is checked before the actors load, so a bad id never waits on the project's imports.
@@ -92,14 +95,37 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
       assertActorId(actorId);
       return unparkOnStage(lambda, outputs.functionName, actorId, actorType, where);
     },
-    async list() {
-      throw new CliError(
-        "STAGE_LIST_UNSUPPORTED",
-        `state list is not available on stage ${stage}: durable reads a deployed State table by key and never scans it (a Scan reads every item, so its cost grows with your data)`,
-        {
-          hint: `read one actor with durable state get <actorId> --stage ${stage}, or drop --stage to list the local fabric`,
-        },
-      );
+    async waiting(actorId, limit) {
+      assertActorId(actorId);
+      return store.loadWaiting(actorId, limit);
+    },
+    async versions(actorId, beforeVersion) {
+      assertActorId(actorId);
+      // The State table holds only the latest version; PITR restores whole tables, not versions.
+      const record = await store.read(actorId);
+      const latest =
+        record && (beforeVersion === undefined || record.version < beforeVersion)
+          ? [{ actorId, version: record.version, state: record.state, at: record.updatedAt }]
+          : [];
+      return { versions: latest, kept: "latest", more: false };
+    },
+    async list(query) {
+      try {
+        return await fleet.list(query);
+      } catch (error) {
+        // DynamoDB's answer to a Query of an index the table does not have.
+        if (isErrorNamed(error, "ValidationException") && /index/i.test((error as Error).message)) {
+          throw new CliError(
+            "FLEET_INDEX_MISSING",
+            `stage ${stage}'s State table has no fleet index: it was deployed by an earlier durable`,
+            {
+              hint: `run durable deploy --stage ${stage}; each actor is listed from its next committed turn on`,
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
     },
     close() {
       clients.destroy();

@@ -3,6 +3,7 @@ import type { LocalPorts } from "../../runtime/adapters/local/index.ts";
 import type { Fabric } from "../../runtime/core/fabric.ts";
 import { parseJson } from "../../runtime/core/json.ts";
 import { assertActorId } from "../../runtime/core/limits.ts";
+import type { InspectorHandler } from "../inspect/api.ts";
 import { checkMessageId } from "../message-id.ts";
 import { recordView, withIsoTime } from "../views.ts";
 import { InvalidUrlError } from "./errors.ts";
@@ -16,6 +17,8 @@ export interface DevServerOptions {
   ports: LocalPorts;
   /** The current fabric; it changes when actors reload. */
   fabric: () => Fabric;
+  /** The inspector page and its API, served at `/` (see cli/inspect/api.ts). */
+  inspector?: InspectorHandler;
 }
 
 export interface DevServer {
@@ -39,6 +42,7 @@ export const IDLE_TIMEOUT_SECONDS = 10;
  *   GET  /actors/:id/state        the committed record (times in ISO 8601)
  *   GET  /actors                  every actor with its version
  *   GET  /events[?actor=id]       server-sent events, one per committed version
+ *   GET  /                        the inspector page (and its /inspector/* files and /api/* routes)
  * Every refusal is `{ error: { code, message, hint } }`.
  */
 export function startDevServer(options: DevServerOptions): DevServer {
@@ -124,6 +128,8 @@ async function route(
     });
     return Response.json(response, { status: async ? 202 : 200 });
   }
+  const inspected = await options.inspector?.(request, url, () => setTimeout(0));
+  if (inspected) return inspected;
   if (call || state) {
     return errorResponse({
       code: "METHOD_NOT_ALLOWED",
@@ -134,7 +140,7 @@ async function route(
   return errorResponse({
     code: "NOT_FOUND",
     message: `no route ${request.method} ${path}`,
-    hint: "the routes are POST /actors/:id/:handler, GET /actors/:id/state, GET /actors, GET /events",
+    hint: "the routes are POST /actors/:id/:handler, GET /actors/:id/state, GET /actors, GET /events; the inspector is at /",
   });
 }
 

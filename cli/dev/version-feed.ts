@@ -22,7 +22,10 @@ export class VersionFeed {
     const encoder = new TextEncoder();
     let listener: Listener | undefined;
     const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
+      start: async (controller) => {
+        // Where the feed starts is fixed before the client hears ": connected": a client that has
+        // heard it gets every version committed after that, however soon.
+        this.#afterSeq ??= await this.#store.latestSeq();
         listener = (chunk) => controller.enqueue(encoder.encode(chunk));
         this.#listeners.set(listener, actorId);
         controller.enqueue(encoder.encode(": connected\n\n"));

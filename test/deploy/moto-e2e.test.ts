@@ -242,14 +242,18 @@ describe("durable deploy on moto", () => {
   );
 
   test(
-    "bad input on a stage is refused before any request, and state list refuses because the table is never scanned",
+    "bad input on a stage is refused before any request, and state list reads the deployed fleet index",
     async () => {
       const badJson = await durable("invoke", "counter-1", "--stage", "test", "--data", "{nope");
       expect(badJson.exitCode).toBe(1);
       expect(badJson.stderr).toContain("error:");
-      const list = await durable("state", "list", "--stage", "test");
-      expect(list.exitCode).toBe(1);
-      expect(list.stderr).toContain("never scans");
+      const badType = await durable("state", "list", "--stage", "test", "--type", "Counter!");
+      expect(badType.exitCode).toBe(1);
+      expect(badType.stderr).toContain("is not an actor type name");
+      // moto runs no function, so no turn has committed: the index is there, and empty.
+      const list = await durable("state", "list", "--stage", "test", "--parked", "--json");
+      expect(list.stderr).toBe("");
+      expect(JSON.parse(list.stdout)).toEqual({ actors: [], next: null });
     },
     TIMEOUT_MS,
   );

@@ -239,14 +239,6 @@ describe("stage target: async invoke and list", () => {
     });
   });
 
-  test("state list refuses on a stage, saying the State table is never scanned", async () => {
-    const target = await openStageTarget(project, "unit", ENV);
-    const failure = await target.list().catch((e: unknown) => e);
-    target.close();
-    expect(failure).toMatchObject({ code: "STAGE_LIST_UNSUPPORTED" });
-    expect((failure as Error).message).toContain("never scans");
-  });
-
   test("a stage that was never deployed from this checkout is one line pointing to durable deploy", async () => {
     const failure = await openStageTarget(project, "prod", ENV).catch((e: unknown) => e);
     expect(failure).toMatchObject({

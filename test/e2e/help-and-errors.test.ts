@@ -39,6 +39,7 @@ const COMMANDS = [
   "state tail",
   "state unpark",
   "state list",
+  "inspect",
   "logs",
   "test",
   "build",
@@ -127,12 +128,19 @@ describe("one time format: ISO 8601 wherever a person reads time", () => {
     const cli = JSON.parse((await durable(["state", "get", "counter-1", "--json"], { cwd: project })).stdout);
     expect(cli.updatedAt).toMatch(ISO);
     const list = JSON.parse((await durable(["state", "list", "--json"], { cwd: project })).stdout);
-    expect(list[0].updatedAt).toMatch(ISO);
+    expect(list.actors[0].updatedAt).toMatch(ISO);
     dev = await startDev(project);
     const http = await (await fetch(`${dev.url}/actors/counter-1/state`)).json();
     expect(http).toEqual(cli);
     const actors = await (await fetch(`${dev.url}/actors`)).json();
-    expect(actors).toEqual(list);
+    expect(actors).toEqual(
+      list.actors.map((a: Record<string, unknown>) => ({
+        actorId: a.actorId,
+        actorType: a.actorType,
+        version: a.version,
+        updatedAt: a.updatedAt,
+      })),
+    );
   });
 });
 

@@ -27,6 +27,8 @@ describe("tables", () => {
         { AttributeName: TABLES.state.sortKey, AttributeType: "S" },
         { AttributeName: TABLES.state.strandedIndex.partitionKey, AttributeType: "S" },
         { AttributeName: TABLES.state.strandedIndex.sortKey, AttributeType: "N" },
+        { AttributeName: TABLES.state.fleetIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: TABLES.state.fleetIndex.sortKey, AttributeType: "S" },
       ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {
@@ -43,8 +45,8 @@ describe("tables", () => {
     });
   });
 
-  test("State has the sparse stranded index the sweeper queries: shard + time, keys and actor type only", () => {
-    const { strandedIndex } = TABLES.state;
+  test("State has the sparse stranded index the sweeper queries (shard + time, keys and actor type) and the keys-only fleet index", () => {
+    const { strandedIndex, fleetIndex } = TABLES.state;
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "MyApp-dev-State",
       GlobalSecondaryIndexes: [
@@ -55,6 +57,14 @@ describe("tables", () => {
             { AttributeName: strandedIndex.sortKey, KeyType: "RANGE" },
           ],
           Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
+        },
+        {
+          IndexName: fleetIndex.name,
+          KeySchema: [
+            { AttributeName: fleetIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: fleetIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
         },
       ],
     });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { buildFabricApp } from "../../infra/app.ts";
 import { TABLES } from "../../runtime/adapters/aws/config.ts";
 import { arnOf, type FabricFixture, fabricFixture, logicalId, synthTemplate } from "./fixtures.ts";
 
@@ -154,6 +156,64 @@ describe("least privilege", () => {
     const statement = functionStatements().get("StrandedIndex") as Statement;
     expect(actionsOf(statement)).toEqual(["dynamodb:Query"]);
     expect(JSON.stringify(statement.Resource)).toContain(`/index/${TABLES.state.strandedIndex.name}`);
+  });
+
+  test("the function never queries the fleet index: listing actors is the operator's (grantInspect)", () => {
+    const resources = JSON.stringify([...functionStatements().values()].map((s) => s.Resource));
+    expect(resources).not.toContain(`/index/${TABLES.state.fleetIndex.name}`);
+  });
+
+  test("grantInspect gives an operator role Query on exactly the fleet index and State, item and large-state reads, DLQ reads; nothing that writes", () => {
+    using fx = fabricFixture();
+    const { app, stack, stackName, fabric } = buildFabricApp({
+      prefix: "MyApp",
+      stage: "dev",
+      codeDir: fx.codeDir,
+      outdir: fx.outdir,
+    });
+    const ops = new iam.Role(stack, "Ops", { assumedBy: new iam.AccountRootPrincipal() });
+    fabric.grantInspect(ops);
+    const synthesized = Template.fromJSON(app.synth().getStackByName(stackName).template);
+    const opsRole = logicalId(synthesized, "AWS::IAM::Role", {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })],
+      }),
+    });
+    const policy = Object.values(synthesized.findResources("AWS::IAM::Policy")).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(opsRole),
+    );
+    const document = policy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined;
+    const statements = new Map((document?.Statement ?? []).map((s) => [s.Sid, s]));
+    const state = logicalId(synthesized, "AWS::DynamoDB::Table", { TableName: "MyApp-dev-State" });
+    const fleet = statements.get("FleetIndex") as Statement;
+    expect(actionsOf(fleet)).toEqual(["dynamodb:Query"]);
+    expect(fleet.Resource).toEqual({
+      "Fn::Join": ["", [arnOf(state), `/index/${TABLES.state.fleetIndex.name}`]],
+    });
+    const read = statements.get("ActorStateRead") as Statement;
+    expect(actionsOf(read).sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"]);
+    expect(read.Resource).toEqual(arnOf(state));
+    const letters = statements.get("DeadLettersRead") as Statement;
+    expect(actionsOf(letters).sort()).toEqual([
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]);
+    expect(letters.Resource).toEqual([
+      arnOf(logicalId(synthesized, "AWS::SQS::Queue", { QueueName: "MyApp-dev-actors-dlq.fifo" })),
+      arnOf(logicalId(synthesized, "AWS::SQS::Queue", { QueueName: "MyApp-dev-signals-dlq" })),
+    ]);
+    const objects = statements.get("LargeStatesRead") as Statement;
+    expect(actionsOf(objects)).toEqual(["s3:GetObject"]);
+    expect(objects.Resource).toEqual({
+      "Fn::Join": ["", [arnOf(logicalId(synthesized, "AWS::S3::Bucket", {})), "/state/*"]],
+    });
+    expect([...statements.keys()].sort()).toEqual([
+      "ActorStateRead",
+      "DeadLettersRead",
+      "FleetIndex",
+      "LargeStatesRead",
+    ]);
   });
 
   test("the function may get, put and delete objects only under its bucket's state/ prefix (and the sweep's cursor), and list only that prefix", () => {

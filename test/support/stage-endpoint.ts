@@ -10,10 +10,22 @@ export interface StageEndpointOptions {
   context: () => Context;
 }
 
+/** One DynamoDB request as it went over the wire: its operation and the table and index it named. */
+export interface DynamoDbRequest {
+  operation: string;
+  table: string | undefined;
+  index: string | undefined;
+}
+
 export interface StageEndpoint extends AsyncDisposable {
   url: string;
   /** Every event the function was invoked with, in order. */
   invocations: unknown[];
+  /**
+   * Every DynamoDB request the stage's clients sent (the CLI's included), in order: a request log
+   * at the wire, so nothing a client sends escapes it, whichever SDK client sent it.
+   */
+  dynamodbRequests: DynamoDbRequest[];
   /** The next invoke whose event matches runs the handler, then answers HTTP 500 instead of its result. */
   failAfterRunning(match: (event: unknown) => boolean): void;
 }
@@ -29,6 +41,7 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
  */
 export function stageEndpoint(options: StageEndpointOptions): StageEndpoint {
   const invocations: unknown[] = [];
+  const dynamodbRequests: DynamoDbRequest[] = [];
   let failNext: ((event: unknown) => boolean) | undefined;
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -59,15 +72,17 @@ export function stageEndpoint(options: StageEndpointOptions): StageEndpoint {
         }
         return answer;
       }
-      const target = (request.headers.get("x-amz-target") ?? "").startsWith("DynamoDB_")
-        ? options.dynamodb
-        : options.sqs;
+      const amzTarget = request.headers.get("x-amz-target") ?? "";
+      const target = amzTarget.startsWith("DynamoDB_") ? options.dynamodb : options.sqs;
       const headers = new Headers(request.headers);
       headers.delete("host");
+      const body =
+        request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+      if (amzTarget.startsWith("DynamoDB_")) dynamodbRequests.push(describeDynamoDb(amzTarget, body));
       const forwarded = await fetch(`${target}${url.pathname}${url.search}`, {
         method: request.method,
         headers,
-        body: request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer(),
+        body,
       });
       // fetch has already decoded the body, so its original length and encoding no longer apply.
       const answerHeaders = new Headers(forwarded.headers);
@@ -82,11 +97,25 @@ export function stageEndpoint(options: StageEndpointOptions): StageEndpoint {
   return {
     url: `http://127.0.0.1:${server.port}`,
     invocations,
+    dynamodbRequests,
     failAfterRunning(match) {
       failNext = match;
     },
     async [Symbol.asyncDispose]() {
       await server.stop(true);
     },
+  };
+}
+
+function describeDynamoDb(amzTarget: string, body: ArrayBuffer | undefined): DynamoDbRequest {
+  const operation = amzTarget.slice(amzTarget.indexOf(".") + 1);
+  let input: { TableName?: string; IndexName?: string; RequestItems?: Record<string, unknown> } = {};
+  try {
+    input = JSON.parse(new TextDecoder().decode(body));
+  } catch {}
+  return {
+    operation,
+    table: input.TableName ?? Object.keys(input.RequestItems ?? {})[0],
+    index: input.IndexName,
   };
 }

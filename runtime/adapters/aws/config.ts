@@ -51,6 +51,20 @@ export const TABLES = {
      * Sharded so that no one partition takes every commit's index write.
      */
     strandedIndex: { name: "stranded", partitionKey: "strandedShard", sortKey: "strandedSince", shards: 16 },
+    /**
+     * Every actor's state item, keys only: `durable state list` and the inspector page through it by
+     * parked, type and last active (see fleet-items.ts for the key and docs/scaling.md for its cost).
+     * Sharded by actor id so that a popular type spreads over every shard; the sort key changes at
+     * most once per actor per `bucketMs` (and when it parks or unparks), so a hot actor's commits
+     * write nothing to the index.
+     */
+    fleetIndex: {
+      name: "fleet",
+      partitionKey: "fleetShard",
+      sortKey: "fleetKey",
+      shards: 16,
+      bucketMs: 3_600_000,
+    },
   },
   /** One lease record per actor, never deleted so its epoch stays monotonic. */
   locks: { partitionKey: "pk" },

@@ -142,14 +142,24 @@ export async function createFabricTables(dynamodb: DynamoDBClient, prefix: strin
   };
   const { state, workflows, locks } = TABLES;
   await Promise.all([
-    createTable(dynamodb, names.stateTable, state.partitionKey, state.sortKey, state.ttlAttribute, {
-      IndexName: state.strandedIndex.name,
-      KeySchema: [
-        { AttributeName: state.strandedIndex.partitionKey, KeyType: "HASH" },
-        { AttributeName: state.strandedIndex.sortKey, KeyType: "RANGE" },
-      ],
-      Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
-    }),
+    createTable(dynamodb, names.stateTable, state.partitionKey, state.sortKey, state.ttlAttribute, [
+      {
+        IndexName: state.strandedIndex.name,
+        KeySchema: [
+          { AttributeName: state.strandedIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: state.strandedIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["actorType"] },
+      },
+      {
+        IndexName: state.fleetIndex.name,
+        KeySchema: [
+          { AttributeName: state.fleetIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: state.fleetIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+    ]),
     createTable(dynamodb, names.locksTable, locks.partitionKey),
     createTable(
       dynamodb,
@@ -235,7 +245,7 @@ async function createTable(
   partitionKey: string,
   sortKey?: string,
   ttlAttribute?: string,
-  index?: GlobalSecondaryIndex,
+  indexes: GlobalSecondaryIndex[] = [],
 ): Promise<void> {
   const KeySchema: KeySchemaElement[] = [{ AttributeName: partitionKey, KeyType: "HASH" }];
   const AttributeDefinitions: AttributeDefinition[] = [{ AttributeName: partitionKey, AttributeType: "S" }];
@@ -243,13 +253,13 @@ async function createTable(
     KeySchema.push({ AttributeName: sortKey, KeyType: "RANGE" });
     AttributeDefinitions.push({ AttributeName: sortKey, AttributeType: "S" });
   }
-  if (index) {
-    // The stranded index: a string shard and a number (epoch ms) sort key, as config.ts names them.
-    const [hash, range] = index.KeySchema ?? [];
-    if (hash?.AttributeName)
-      AttributeDefinitions.push({ AttributeName: hash.AttributeName, AttributeType: "S" });
-    if (range?.AttributeName)
-      AttributeDefinitions.push({ AttributeName: range.AttributeName, AttributeType: "N" });
+  for (const index of indexes) {
+    // Index keys are strings, except the stranded index's sort key (epoch ms), as config.ts names them.
+    for (const key of index.KeySchema ?? []) {
+      if (!key.AttributeName) continue;
+      const number = key.AttributeName === TABLES.state.strandedIndex.sortKey;
+      AttributeDefinitions.push({ AttributeName: key.AttributeName, AttributeType: number ? "N" : "S" });
+    }
   }
   await client.send(
     new CreateTableCommand({
@@ -257,7 +267,7 @@ async function createTable(
       KeySchema,
       AttributeDefinitions,
       BillingMode: "PAY_PER_REQUEST",
-      ...(index ? { GlobalSecondaryIndexes: [index] } : {}),
+      ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName });

@@ -15,6 +15,7 @@ import type {
 } from "../../ports/messages.ts";
 import { assertStateWithin, type PlacedState } from "../shared/state-objects.ts";
 import { TABLES } from "./config.ts";
+import { fleetAttributes } from "./fleet-items.ts";
 import {
   boundedKey,
   getJson,
@@ -101,6 +102,7 @@ export async function encodeCommit(commit: TurnCommit, options: EncodeOptions): 
     version: num(commit.version),
     updatedAt: num(commit.now),
     [STATE_META.schema]: num(commit.schema ?? 1),
+    ...fleetAttributes(actorId, commit),
   };
   const limit = options.compressAboveBytes;
   const stateJson = JSON.stringify(commit.state);

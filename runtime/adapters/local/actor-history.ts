@@ -106,12 +106,34 @@ export function readHistory(db: LocalDb, query: HistoryQuery): HistoryEntry[] {
              WHERE actor_id = $actorId AND seq > $afterSeq ORDER BY seq LIMIT $limit`,
           )
           .all({ ...params, actorId: query.actorId });
-  return rows.map((row) => ({
+  return rows.map(toEntry);
+}
+
+/**
+ * One actor's kept versions, newest first, below `beforeVersion` when given: the inspector's
+ * version history (a page of them, then the next page below the oldest one shown).
+ */
+export function readVersions(
+  db: LocalDb,
+  actorId: string,
+  options: { beforeVersion?: number | undefined; limit: number },
+): HistoryEntry[] {
+  const rows = db.sqlite
+    .query<HistoryRow, { actorId: string; before: number; limit: number }>(
+      `SELECT seq, actor_id, actor_type, version, state, at FROM history
+       WHERE actor_id = $actorId AND version < $before ORDER BY version DESC LIMIT $limit`,
+    )
+    .all({ actorId, before: options.beforeVersion ?? Number.MAX_SAFE_INTEGER, limit: options.limit });
+  return rows.map(toEntry);
+}
+
+function toEntry(row: HistoryRow): HistoryEntry {
+  return {
     seq: row.seq,
     actorId: row.actor_id,
     actorType: row.actor_type,
     version: row.version,
     state: decode<JsonValue>(row.state),
     at: row.at,
-  }));
+  };
 }

@@ -38,6 +38,7 @@ import {
   type HistoryQuery,
   listActors,
   readHistory,
+  readVersions,
   scanSchemas,
 } from "./actor-history.ts";
 import {
@@ -282,6 +283,14 @@ export class LocalActorStore implements ActorStore {
    */
   async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return readHistory(this.db, query);
+  }
+
+  /** One actor's kept versions, newest first, below `beforeVersion` when given (the inspector). */
+  async versions(
+    actorId: string,
+    options: { beforeVersion?: number; limit: number },
+  ): Promise<HistoryEntry[]> {
+    return readVersions(this.db, actorId, options);
   }
 
   /** The newest history sequence (0 when nothing was committed): where a new follower starts. */

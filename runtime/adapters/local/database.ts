@@ -119,8 +119,9 @@ export class LocalDb {
   /** Columns newer schemas added, on the tables of an older file (a fresh file gets them from SCHEMA_SQL). */
   private addMissingColumns(): void {
     for (const { table, column, definition } of ADDED_COLUMNS) {
+      // table_xinfo, not table_info: only it lists generated columns (actors.fleet_key).
       const columns = this.sqlite
-        .query<{ name: string }, [string]>("SELECT name FROM pragma_table_info(?)")
+        .query<{ name: string }, [string]>("SELECT name FROM pragma_table_xinfo(?)")
         .all(table)
         .map((row) => row.name);
       if (columns.length > 0 && !columns.includes(column)) {

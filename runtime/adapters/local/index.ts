@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../../ports/clock.ts";
 import type { FabricPorts } from "../../ports/index.ts";
 import { LocalActorStore } from "./actor-store.ts";
 import { LocalDb } from "./database.ts";
+import { LocalFleetIndex } from "./fleet-index.ts";
 import { LocalMessageQueue } from "./message-queue.ts";
 import { LocalSignalBus } from "./signal-bus.ts";
 import { LocalStateBlobs } from "./state-blobs.ts";
@@ -12,6 +13,7 @@ import { LocalTimerScheduler } from "./timer-scheduler.ts";
 
 export type { ActorSchemaRow, ActorSummary, HistoryEntry, HistoryQuery } from "./actor-history.ts";
 export { LocalActorStore } from "./actor-store.ts";
+export { LocalFleetIndex } from "./fleet-index.ts";
 export { LocalMessageQueue, type QueueStats } from "./message-queue.ts";
 export { type LocalSignal, LocalSignalBus, type RecentSignalsQuery } from "./signal-bus.ts";
 export { LocalStateBlobs } from "./state-blobs.ts";
@@ -55,6 +57,8 @@ export interface LocalPorts extends FabricPorts {
   queue: LocalMessageQueue;
   timers: LocalTimerScheduler;
   signals: LocalSignalBus;
+  /** Pages of actors by parked, type and last active (`durable state list`, the inspector). */
+  fleet: LocalFleetIndex;
   clock: Clock;
   /** The absolute database path, or ":memory:". */
   path: string;
@@ -92,6 +96,7 @@ export function openLocalPorts(options: LocalPortsOptions = {}): LocalPorts {
     queue,
     timers,
     signals: new LocalSignalBus(db, options.signalLimit),
+    fleet: new LocalFleetIndex(db),
     clock,
     path,
     timerLoop: (loopOptions) => new TimerLoop(timers, clock, loopOptions),

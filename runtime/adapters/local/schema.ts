@@ -2,7 +2,13 @@
  * The local fabric's tables, all in one SQLite file. `user_version` records the schema so a
  * later release can migrate a developer's existing `.durable/local.db` instead of failing on it.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
+
+/**
+ * The fleet order as one sortable key, the AWS fleet index's (fleet-items.ts) with the exact time
+ * instead of an hour bucket: `<P|R>#<type>#<15-digit countdown of updated_at>#<actor id>`.
+ */
+const FLEET_KEY_SQL = `(CASE WHEN parked IS NULL THEN 'R' ELSE 'P' END) || '#' || COALESCE(actor_type, '') || '#' || printf('%015d', 999999999999999 - updated_at) || '#' || actor_id`;
 
 export const SCHEMA_SQL = `
 -- One row per actor, never deleted: a released or expired lease keeps its epoch so the next
@@ -30,9 +36,13 @@ CREATE TABLE IF NOT EXISTS actors (
   -- The schema of the state; NULL on rows written before schemas existed, which are schema 1.
   schema        INTEGER,
   -- Set when the state is too large for the row: the key of its row in blobs (state is then 'null').
-  state_ref     TEXT
+  state_ref     TEXT,
+  fleet_key     TEXT GENERATED ALWAYS AS (${FLEET_KEY_SQL}) VIRTUAL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS actors_parked ON actors (actor_id) WHERE parked IS NOT NULL;
+-- The fleet listing (state list, the inspector): parked first, then by type, newest first, by id.
+CREATE INDEX IF NOT EXISTS actors_fleet ON actors (fleet_key);
+CREATE INDEX IF NOT EXISTS actors_fleet_type ON actors (actor_type, fleet_key);
 -- What the sweeper looks for: an outbox a crash left unrelayed, or waiting messages ready to run.
 CREATE INDEX IF NOT EXISTS actors_stranded ON actors (updated_at)
   WHERE outbox != '[]' OR (parked IS NULL AND waiting_count > 0);
@@ -164,7 +174,7 @@ DROP TABLE timers;
 ALTER TABLE timers_by_id RENAME TO timers;
 `;
 
-/** Columns schemas 3 to 6 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
+/** Columns schemas 3 to 7 added to tables of older files (CREATE TABLE IF NOT EXISTS leaves those as they were). */
 export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
   { table: "leases", column: "grace", definition: "INTEGER NOT NULL DEFAULT 0" },
   { table: "actors", column: "waiting", definition: "TEXT" },
@@ -173,4 +183,6 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; definition
   { table: "dead_letters", column: "letter_id", definition: "TEXT" },
   { table: "actors", column: "schema", definition: "INTEGER" },
   { table: "actors", column: "state_ref", definition: "TEXT" },
+  // Virtual: computed from the row on read, so rows of an older file need no backfill.
+  { table: "actors", column: "fleet_key", definition: `TEXT GENERATED ALWAYS AS (${FLEET_KEY_SQL}) VIRTUAL` },
 ];
