@@ -7,7 +7,7 @@ import type {
 import { StateTooLargeError } from "../../core/errors.ts";
 import type { TurnCommit } from "../../ports/actor-store.ts";
 import { TABLES } from "./config.ts";
-import { type Item, num } from "./json-attributes.ts";
+import { type Item, num, readNumber } from "./json-attributes.ts";
 import { HOLDER_CONDITION, HOLDER_NAMES, holderValues, leaseAfterCommit } from "./lease-items.ts";
 import type { EncodedCommit } from "./state-items.ts";
 
@@ -123,4 +123,36 @@ function commitToken(commit: TurnCommit): string {
     )
     .digest("hex")
     .slice(0, 36);
+}
+
+/** Actors whose recent commit marks this process remembers (see commitRequest). */
+const REMEMBERED_ACTORS = 1024;
+
+/**
+ * The recent commit marks each remembered actor's state item held at a version, as last read or
+ * written: what the next commit on it sends so a retried put can recognise its own earlier write.
+ */
+export class RecentCommitMarks {
+  readonly #byActor = new Map<string, { version: number; marks: string[] }>();
+
+  /** The marks the item held at `version`, or none if it was not seen there. */
+  at(actorId: string, version: number): string[] {
+    const known = this.#byActor.get(actorId);
+    return known?.version === version ? known.marks : [];
+  }
+
+  remember(actorId: string, item: Item | undefined): void {
+    const version = readNumber(item, "version");
+    if (version === undefined) return;
+    this.#byActor.delete(actorId);
+    this.#byActor.set(actorId, { version, marks: recentTokens(item) });
+    if (this.#byActor.size > REMEMBERED_ACTORS) {
+      const oldest = this.#byActor.keys().next().value;
+      if (oldest !== undefined) this.#byActor.delete(oldest);
+    }
+  }
+
+  forget(actorId: string): void {
+    this.#byActor.delete(actorId);
+  }
 }

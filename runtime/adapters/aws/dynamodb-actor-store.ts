@@ -2,7 +2,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -31,33 +30,21 @@ import {
   withStateObjectRetry,
 } from "../shared/state-objects.ts";
 import { commitError } from "./commit-errors.ts";
-import { commitRequest, recentTokens } from "./commit-write.ts";
+import { commitRequest, RecentCommitMarks } from "./commit-write.ts";
 import { DEFAULTS, TABLES } from "./config.ts";
 import { isErrorNamed, retryConflicts, storeError } from "./errors.ts";
-import {
-  DEFAULT_COMPRESS_ABOVE_BYTES,
-  gzName,
-  type Item,
-  num,
-  readNumber,
-  readString,
-  str,
-} from "./json-attributes.ts";
+import { DEFAULT_COMPRESS_ABOVE_BYTES, type Item, readNumber, readString } from "./json-attributes.ts";
 import { acquireInput, readLease, setExpiryInput } from "./lease-items.ts";
 import {
-  decodeHeld,
   decodeMarker,
   decodeRecord,
   encodeCommit,
   markerKey,
-  STATE_ATTRS,
-  STATE_FLAGS,
-  STATE_META,
   STATE_SORT_KEY,
   stateKey,
-  WAIT_PREFIX,
 } from "./state-items.ts";
-import { batchGetConsistent, listStranded } from "./state-reads.ts";
+import { batchGetConsistent, listStranded, queryWaiting, readVersionAndRef } from "./state-reads.ts";
+import { clearOutboxUpdates } from "./state-writes.ts";
 
 export interface DynamoActorStoreOptions {
   client: DynamoDBClient;
@@ -75,8 +62,6 @@ export interface DynamoActorStoreOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Actors whose recent commit marks this process remembers (see commitRequest). */
-const REMEMBERED_ACTORS = 1024;
 
 /**
  * ActorStore on DynamoDB, with each actor's lease on its state item. A sync call costs two
@@ -94,8 +79,7 @@ export class DynamoActorStore implements ActorStore {
   private readonly markerTtlMs: number;
   private readonly blobs: StateBlobStore | undefined;
   private readonly readObject: ((ref: string) => Promise<JsonValue>) | undefined;
-  /** The recent commit marks each remembered actor's state item held at a version. */
-  private readonly recent = new Map<string, { version: number; marks: string[] }>();
+  private readonly recent = new RecentCommitMarks();
   /**
    * Acquires sent in the current synchronous run of the event loop, by actor, with the state item
    * their reply carries (as the acquire left it, or as it found it when the lease was held). A
@@ -226,31 +210,13 @@ export class DynamoActorStore implements ActorStore {
       const marker = await decodeMarker(item);
       if (marker && ids.includes(marker.messageId)) processed.set(marker.messageId, marker);
     }
-    this.remember(actorId, state);
+    this.recent.remember(actorId, state);
     return { record: await decodeRecord(actorId, state, this.readObject), processed };
   }
 
   /** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
   async loadWaiting(actorId: string, limit: number): Promise<WaitingPage> {
-    try {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.stateTable,
-          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          ExpressionAttributeNames: { "#pk": TABLES.state.partitionKey, "#sk": TABLES.state.sortKey },
-          ExpressionAttributeValues: { ":pk": str(actorId), ":prefix": str(WAIT_PREFIX) },
-          ConsistentRead: true,
-          // A message split into parts takes several items; the parts of a message cut off here are left for the next turn.
-          Limit: Math.max(1, limit),
-        }),
-      );
-      const items = result.Items ?? [];
-      const held = await decodeHeld(items);
-      const heldItems = held.reduce((n, h) => n + (h.parts ?? 1), 0);
-      return { held, complete: result.LastEvaluatedKey === undefined && heldItems === items.length };
-    } catch (error) {
-      throw storeError(error, `reading the waiting messages of ${actorId}`);
-    }
+    return queryWaiting(this.client, this.stateTable, actorId, limit);
   }
 
   /**
@@ -267,8 +233,7 @@ export class DynamoActorStore implements ActorStore {
       markerTtlMs: this.markerTtlMs,
       placeState: blobs ? (json, packed) => placeStateObject(blobs, commit, json, packed) : undefined,
     });
-    const known = this.recent.get(actorId);
-    const previous = known?.version === commit.expectedVersion ? known.marks : [];
+    const previous = this.recent.at(actorId, commit.expectedVersion);
     const request = commitRequest(commit, encoded, this.stateTable, previous);
     try {
       if (request.kind === "put") await this.client.send(new PutItemCommand(request.input));
@@ -276,13 +241,13 @@ export class DynamoActorStore implements ActorStore {
     } catch (error) {
       const refused = commitError(error, commit, request.mark);
       if (refused !== null) {
-        this.recent.delete(actorId);
+        this.recent.forget(actorId);
         await releaseRefused(blobs, encoded.placed, refused);
         throw refused;
       }
     }
     const state = request.kind === "put" ? request.input.Item : request.input.TransactItems?.[0]?.Put?.Item;
-    this.remember(actorId, state);
+    this.recent.remember(actorId, state);
     await releaseReplaced(blobs, commit, encoded.placed?.ref);
   }
 
@@ -295,51 +260,18 @@ export class DynamoActorStore implements ActorStore {
 
   /**
    * Drops the outbox and, unless waiting messages still need the sweeper, the stranded-index
-   * entry: one conditional update, and a second only for an unparked actor with waiting messages.
+   * entry (see clearOutboxUpdates).
    */
   async clearOutbox(actorId: string, version: number): Promise<void> {
-    const { strandedIndex } = TABLES.state;
-    const names = {
-      "#outbox": STATE_ATTRS.outbox,
-      "#outboxGz": gzName(STATE_ATTRS.outbox),
-      "#version": "version",
-    };
-    const done = await this.conditionalUpdate(
-      {
-        TableName: this.stateTable,
-        Key: stateKey(actorId),
-        UpdateExpression: "REMOVE #outbox, #outboxGz, #shard, #since",
-        ConditionExpression:
-          "#version = :version AND (attribute_not_exists(#waitingCount) OR #waitingCount = :zero OR attribute_exists(#isParked))",
-        ExpressionAttributeNames: {
-          ...names,
-          "#shard": strandedIndex.partitionKey,
-          "#since": strandedIndex.sortKey,
-          "#waitingCount": STATE_FLAGS.waitingCount,
-          "#isParked": STATE_FLAGS.isParked,
-        },
-        ExpressionAttributeValues: { ":version": num(version), ":zero": num(0) },
-      },
-      `clearing the outbox of ${actorId}`,
-    );
-    if (done) return;
-    await this.conditionalUpdate(
-      {
-        TableName: this.stateTable,
-        Key: stateKey(actorId),
-        UpdateExpression: "REMOVE #outbox, #outboxGz",
-        ConditionExpression: "#version = :version",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ":version": num(version) },
-      },
-      `clearing the outbox of ${actorId}`,
-    );
+    const [first, second] = clearOutboxUpdates(this.stateTable, actorId, version);
+    if (await this.conditionalUpdate(first, `clearing the outbox of ${actorId}`)) return;
+    await this.conditionalUpdate(second, `clearing the outbox of ${actorId}`);
   }
 
   async read(actorId: string): Promise<ActorRecord | null> {
     return withStateObjectRetry(async () => {
       const item = await this.stateItem(actorId);
-      this.remember(actorId, item);
+      this.recent.remember(actorId, item);
       // A state item with a lease and no version: leased, never committed.
       return readNumber(item, "version") === undefined
         ? null
@@ -352,23 +284,7 @@ export class DynamoActorStore implements ActorStore {
     if (!this.blobs) return { checked: 0, deleted: 0 };
     return sweepStateObjects(
       this.blobs,
-      async (actorId) => {
-        try {
-          const { Item } = await this.client.send(
-            new GetItemCommand({
-              TableName: this.stateTable,
-              Key: stateKey(actorId),
-              ConsistentRead: true,
-              ProjectionExpression: "#version, #ref",
-              ExpressionAttributeNames: { "#version": "version", "#ref": STATE_META.stateRef },
-            }),
-          );
-          const version = readNumber(Item, "version");
-          return version === undefined ? null : { version, stateRef: readString(Item, STATE_META.stateRef) };
-        } catch (error) {
-          throw storeError(error, `reading the record of ${actorId}`);
-        }
-      },
+      (actorId) => readVersionAndRef(this.client, this.stateTable, actorId),
       before,
       limit,
     );
@@ -409,17 +325,5 @@ export class DynamoActorStore implements ActorStore {
 
   private batchGet(keys: readonly Item[], what: string): Promise<Item[]> {
     return batchGetConsistent(this.client, this.stateTable, keys, what);
-  }
-
-  /** Keeps the recent commit marks of a state item as read or written, for the next commit on it. */
-  private remember(actorId: string, item: Item | undefined): void {
-    const version = readNumber(item, "version");
-    if (version === undefined) return;
-    this.recent.delete(actorId);
-    this.recent.set(actorId, { version, marks: recentTokens(item) });
-    if (this.recent.size > REMEMBERED_ACTORS) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
   }
 }

@@ -1,9 +1,15 @@
-import { BatchGetItemCommand, type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import { StoreUnavailableError } from "../../core/errors.ts";
-import type { StrandedActor } from "../../ports/actor-store.ts";
+import type { StrandedActor, WaitingPage } from "../../ports/actor-store.ts";
 import { TABLES } from "./config.ts";
 import { storeError } from "./errors.ts";
-import { type Item, num, readString, str } from "./json-attributes.ts";
+import { type Item, num, readNumber, readString, str } from "./json-attributes.ts";
+import { decodeHeld, STATE_META, stateKey, WAIT_PREFIX } from "./state-items.ts";
 
 /** BatchGetItem reads at most 100 keys per request. */
 const KEYS_PER_READ = 100;
@@ -74,5 +80,56 @@ export async function listStranded(
     return found.slice(0, limit);
   } catch (error) {
     throw storeError(error, "listing stranded actors");
+  }
+}
+
+/** One consistent Query of the items after the state item's key range: `wait#…`, in order. */
+export async function queryWaiting(
+  client: DynamoDBClient,
+  stateTable: string,
+  actorId: string,
+  limit: number,
+): Promise<WaitingPage> {
+  try {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: stateTable,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": TABLES.state.partitionKey, "#sk": TABLES.state.sortKey },
+        ExpressionAttributeValues: { ":pk": str(actorId), ":prefix": str(WAIT_PREFIX) },
+        ConsistentRead: true,
+        // A message split into parts takes several items; the parts of a message cut off here are left for the next turn.
+        Limit: Math.max(1, limit),
+      }),
+    );
+    const items = result.Items ?? [];
+    const held = await decodeHeld(items);
+    const heldItems = held.reduce((n, h) => n + (h.parts ?? 1), 0);
+    return { held, complete: result.LastEvaluatedKey === undefined && heldItems === items.length };
+  } catch (error) {
+    throw storeError(error, `reading the waiting messages of ${actorId}`);
+  }
+}
+
+/** The version and large-state key of an actor's record (null: never committed), for the orphan sweep. */
+export async function readVersionAndRef(
+  client: DynamoDBClient,
+  stateTable: string,
+  actorId: string,
+): Promise<{ version: number; stateRef: string | undefined } | null> {
+  try {
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: stateTable,
+        Key: stateKey(actorId),
+        ConsistentRead: true,
+        ProjectionExpression: "#version, #ref",
+        ExpressionAttributeNames: { "#version": "version", "#ref": STATE_META.stateRef },
+      }),
+    );
+    const version = readNumber(Item, "version");
+    return version === undefined ? null : { version, stateRef: readString(Item, STATE_META.stateRef) };
+  } catch (error) {
+    throw storeError(error, `reading the record of ${actorId}`);
   }
 }

@@ -1,10 +1,5 @@
 import { emptyActorRecord } from "../../core/actor-record.ts";
-import {
-  LeaseHeldError,
-  LeaseLostError,
-  StoreUnavailableError,
-  VersionConflictError,
-} from "../../core/errors.ts";
+import { StoreUnavailableError } from "../../core/errors.ts";
 import { utf8ByteLength } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
 import type {
@@ -41,16 +36,17 @@ import {
   readVersions,
   scanSchemas,
 } from "./actor-history.ts";
-import {
-  ACTOR_COLUMNS,
-  type ActorRow,
-  type LeaseRow,
-  type MarkerRow,
-  toMarker,
-  toRecord,
-} from "./actor-rows.ts";
-import { assertStateSize, decode, encodeOptional, fitsInline, RETENTION_MS } from "./codec.ts";
+import { ACTOR_COLUMNS, type ActorRow, type MarkerRow, toMarker, toRecord } from "./actor-rows.ts";
+import { assertStateSize, decode, fitsInline, RETENTION_MS } from "./codec.ts";
+import { appendHistory, writeMarkers, writeRecord, writeWaiting } from "./commit-rows.ts";
 import type { LocalDb } from "./database.ts";
+import {
+  acquireLeaseRow,
+  assertLeaseCurrent,
+  keepLeaseForGrace,
+  releaseLeaseRow,
+  renewLeaseRow,
+} from "./lease-rows.ts";
 
 export interface LocalActorStoreOptions {
   maxStateBytes?: number;
@@ -95,43 +91,11 @@ export class LocalActorStore implements ActorStore {
   }
 
   async acquireLease(actorId: string, owner: string, ttlMs: number, now: number): Promise<Lease> {
-    return this.db.write(() => {
-      const row = this.leaseRow(actorId);
-      if (row && row.owner !== owner && row.expires_at > now && row.grace === 0) {
-        throw new LeaseHeldError(`actor ${actorId} is busy: another turn holds its lease`, {
-          hint: "wait for the turn to finish, or retry after the lease expires",
-          details: { actorId, holder: row.owner, expiresAt: row.expires_at },
-        });
-      }
-      const lease: Lease = { actorId, owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
-      this.db.sqlite
-        .query(
-          `INSERT INTO leases (actor_id, owner, epoch, expires_at, grace) VALUES ($actorId, $owner, $epoch, $expiresAt, 0)
-           ON CONFLICT (actor_id) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch,
-             expires_at = excluded.expires_at, grace = 0`,
-        )
-        .run({ ...lease });
-      return lease;
-    });
+    return acquireLeaseRow(this.db, actorId, owner, ttlMs, now);
   }
 
   async renewLease(lease: Lease, ttlMs: number, now: number): Promise<Lease> {
-    return this.db.write(() => {
-      const expiresAt = now + ttlMs;
-      const { changes } = this.db.sqlite
-        .query(
-          `UPDATE leases SET expires_at = $expiresAt, grace = 0
-           WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch`,
-        )
-        .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, expiresAt });
-      if (changes === 0) {
-        throw new LeaseLostError(`the lease on ${lease.actorId} was taken over by a newer turn`, {
-          hint: "the turn is retried with a fresh lease",
-          details: { actorId: lease.actorId, epoch: lease.epoch },
-        });
-      }
-      return { ...lease, expiresAt };
-    });
+    return renewLeaseRow(this.db, lease, ttlMs, now);
   }
 
   async load(actorId: string, messageIds: readonly string[]): Promise<LoadedActor> {
@@ -192,13 +156,19 @@ export class LocalActorStore implements ActorStore {
     const placed = await this.placeState(commit, stateJson);
     try {
       this.db.write(() => {
-        this.assertLeaseCurrent(lease, now);
-        this.writeRecord(commit, placed ? "null" : stateJson, placed?.ref ?? null);
-        this.writeMarkers(commit);
-        this.writeWaiting(commit);
-        this.appendHistory(commit, placed ? largeStateSummary(placed.ref, stateJson) : stateJson);
-        if (commit.release && commit.graceUntil !== undefined) this.keepForGrace(lease, commit.graceUntil);
-        else if (commit.release) this.release(lease);
+        assertLeaseCurrent(this.db, lease, now);
+        writeRecord(this.db, commit, placed ? "null" : stateJson, placed?.ref ?? null);
+        writeMarkers(this.db, commit, this.markerTtlMs);
+        writeWaiting(this.db, commit);
+        appendHistory(
+          this.db,
+          commit,
+          placed ? largeStateSummary(placed.ref, stateJson) : stateJson,
+          this.historyLimit,
+        );
+        if (commit.release && commit.graceUntil !== undefined)
+          keepLeaseForGrace(this.db, lease, commit.graceUntil);
+        else if (commit.release) releaseLeaseRow(this.db, lease);
         if (++this.commits % PRUNE_EVERY === 0) {
           this.db.sqlite.query("DELETE FROM markers WHERE expires_at < $now").run({ now });
         }
@@ -221,7 +191,7 @@ export class LocalActorStore implements ActorStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    this.db.write(() => this.release(lease));
+    this.db.write(() => releaseLeaseRow(this.db, lease));
   }
 
   async clearOutbox(actorId: string, version: number): Promise<void> {
@@ -299,156 +269,10 @@ export class LocalActorStore implements ActorStore {
     return row?.seq ?? 0;
   }
 
-  private leaseRow(actorId: string): LeaseRow | null {
-    return this.db.sqlite
-      .query<LeaseRow, { actorId: string }>(
-        "SELECT owner, epoch, expires_at, grace FROM leases WHERE actor_id = $actorId",
-      )
-      .get({ actorId });
-  }
-
   private actorRow(actorId: string): ActorRow | null {
     return this.db.sqlite
       .query<ActorRow, { actorId: string }>(`SELECT ${ACTOR_COLUMNS} FROM actors WHERE actor_id = $actorId`)
       .get({ actorId });
-  }
-
-  private assertLeaseCurrent(lease: Lease, now: number): void {
-    const row = this.leaseRow(lease.actorId);
-    const current = row !== null && row.owner === lease.owner && row.epoch === lease.epoch;
-    if (current && row.expires_at > now) return;
-    const why = current ? "expired before the commit" : "was taken over by a newer turn";
-    throw new LeaseLostError(`the lease on ${lease.actorId} ${why}; nothing was written`, {
-      hint: "the turn is retried with a fresh lease",
-      details: { actorId: lease.actorId, epoch: lease.epoch, currentEpoch: row?.epoch ?? null },
-    });
-  }
-
-  private writeRecord(commit: TurnCommit, stateJson: string, stateRef: string | null): void {
-    const actorId = commit.lease.actorId;
-    const values = {
-      actorId,
-      actorType: commit.actorType,
-      version: commit.version,
-      expected: commit.expectedVersion,
-      state: stateJson,
-      timers: JSON.stringify(commit.timers),
-      parked: commit.parked === null ? null : JSON.stringify(commit.parked),
-      outbox: JSON.stringify(commit.outbox),
-      now: commit.now,
-      waiting: commit.waiting === null ? null : JSON.stringify(commit.waiting),
-      waitingCount: commit.waiting?.count ?? 0,
-      schema: commit.schema ?? 1,
-      stateRef,
-    };
-    const sql =
-      commit.expectedVersion === 0
-        ? `INSERT INTO actors (${ACTOR_COLUMNS}, waiting_count)
-           VALUES ($actorId, $actorType, $version, $state, $timers, $parked, $outbox, $now, $waiting,
-             $schema, $stateRef, $waitingCount)
-           ON CONFLICT (actor_id) DO NOTHING`
-        : `UPDATE actors SET actor_type = $actorType, version = $version, state = $state, timers = $timers,
-             parked = $parked, outbox = $outbox, updated_at = $now, waiting = $waiting,
-             waiting_count = $waitingCount, schema = $schema, state_ref = $stateRef
-           WHERE actor_id = $actorId AND version = $expected`;
-    const changes = this.db.sqlite.query(sql).run(values).changes;
-    // Same mapping as DynamoDB's ConditionalCheckFailedException: the version moved under us.
-    if (changes === 0) {
-      const actual = this.actorRow(actorId)?.version ?? 0;
-      throw new VersionConflictError(
-        `actor ${actorId} is at version ${actual}, not ${commit.expectedVersion}; nothing was written`,
-        {
-          hint: "the turn is retried on the new version",
-          details: { actorId, expectedVersion: commit.expectedVersion, actualVersion: actual },
-        },
-      );
-    }
-  }
-
-  /** A marker that exists (and has not expired) means an earlier turn applied the message: nothing may be written. */
-  private writeMarkers(commit: TurnCommit): void {
-    const insert = this.db.sqlite.query(
-      `INSERT INTO markers (actor_id, message_id, version, result, error, expires_at)
-       VALUES ($actorId, $messageId, $version, $result, $error, $expiresAt)
-       ON CONFLICT (actor_id, message_id) DO UPDATE SET version = excluded.version, result = excluded.result,
-         error = excluded.error, expires_at = excluded.expires_at
-       WHERE markers.expires_at < $now`,
-    );
-    for (const marker of commit.markers) {
-      const { changes } = insert.run({
-        actorId: commit.lease.actorId,
-        messageId: marker.messageId,
-        version: marker.version,
-        result: encodeOptional(marker.result),
-        error: encodeOptional(marker.error),
-        expiresAt: commit.now + this.markerTtlMs,
-        now: commit.now,
-      });
-      if (changes === 0) {
-        throw new VersionConflictError(
-          `message ${marker.messageId} to ${commit.lease.actorId} was already processed; nothing was written`,
-          {
-            hint: "the turn is retried and answers from the recorded result",
-            details: { actorId: commit.lease.actorId, messageId: marker.messageId },
-          },
-        );
-      }
-    }
-  }
-
-  private writeWaiting(commit: TurnCommit): void {
-    const actorId = commit.lease.actorId;
-    if (commit.drained.length > 0) {
-      const remove = this.db.sqlite.query(
-        "DELETE FROM waiting WHERE actor_id = $actorId AND position = $position",
-      );
-      for (const held of commit.drained) remove.run({ actorId, position: held.position });
-    }
-    if (commit.hold.length > 0) {
-      const insert = this.db.sqlite.query(
-        `INSERT INTO waiting (actor_id, position, body) VALUES ($actorId, $position, $body)
-         ON CONFLICT DO NOTHING`,
-      );
-      for (const held of commit.hold) {
-        insert.run({ actorId, position: held.position, body: JSON.stringify(held.message) });
-      }
-    }
-  }
-
-  private appendHistory(commit: TurnCommit, stateJson: string): void {
-    const actorId = commit.lease.actorId;
-    this.db.sqlite
-      .query(
-        `INSERT INTO history (actor_id, actor_type, version, state, at)
-         VALUES ($actorId, $actorType, $version, $state, $now)`,
-      )
-      .run({
-        actorId,
-        actorType: commit.actorType,
-        version: commit.version,
-        state: stateJson,
-        now: commit.now,
-      });
-    // An index range delete of usually one row keeps history bounded without a sweeper.
-    this.db.sqlite
-      .query("DELETE FROM history WHERE actor_id = $actorId AND version <= $cutoff")
-      .run({ actorId, cutoff: commit.version - this.historyLimit });
-  }
-
-  private release(lease: Lease): void {
-    this.db.sqlite
-      .query(
-        "UPDATE leases SET expires_at = 0, grace = 0 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
-      )
-      .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch });
-  }
-
-  private keepForGrace(lease: Lease, until: number): void {
-    this.db.sqlite
-      .query(
-        "UPDATE leases SET expires_at = $until, grace = 1 WHERE actor_id = $actorId AND owner = $owner AND epoch = $epoch",
-      )
-      .run({ actorId: lease.actorId, owner: lease.owner, epoch: lease.epoch, until });
   }
 }
 
