@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import { type CommandModule, examples } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -53,8 +53,30 @@ function asUserError(error: unknown): UserFacingError | undefined {
  * Runs the CLI and returns the exit code: 0 on success, 1 on a user error (one line: what, why,
  * what to do), 2 on a bug (with its stack). This is the only place errors become output; with
  * --json they are `{ "error": { code, message, hint } }` on stdout, with the same exit codes.
+ *
+ * `durable invoke` in its usual forms skips commander (loading it is about 10 ms, as much as the
+ * invoke itself): its few flags are parsed by hand, and anything else (--help, a mistake, an
+ * unusual form) goes to the full CLI, which answers it exactly as before.
  */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  if (argv[0] === "invoke") {
+    const { parseInvokeArgv, runInvoke } = await import("./commands/invoke.ts");
+    const args = parseInvokeArgv(argv.slice(1));
+    if (args) {
+      try {
+        await runInvoke(args, ctx);
+        return 0;
+      } catch (error) {
+        return report(error, ctx, wantsJson(argv));
+      }
+    }
+  }
+  return runProgram(argv, ctx);
+}
+
+/** The whole CLI, parsed by commander. */
+export async function runProgram(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { Command, CommanderError } = await import("commander");
   const json = wantsJson(argv);
   let commanderMessage = "";
   const program = new Command("durable")

@@ -31,7 +31,7 @@ export function fitsInline(stateJson: string, limit: number): boolean {
  * costs Bun several milliseconds, a tenth of a one-shot `durable invoke`.
  */
 function gzipSync(text: string): Uint8Array {
-  return (import.meta.require("node:zlib") as typeof import("node:zlib")).gzipSync(text);
+  return (require("node:zlib") as typeof import("node:zlib")).gzipSync(text);
 }
 
 /** Refuses a state the DynamoDB backend without large-state storage would refuse. */
