@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { parseInvokeArgv } from "../../cli/commands/invoke.ts";
+import { parseInvokeArgv } from "../../cli/commands/invoke-argv.ts";
 import type { CliContext } from "../../cli/context.ts";
-import { runCli, runProgram } from "../../cli/main.ts";
+import { runCli } from "../../cli/main.ts";
+import { runProgram } from "../../cli/program.ts";
 import { durable } from "../support/cli-process.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
