@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseInvokeArgv } from "./commands/invoke-argv.ts";
-import { findProjectRoot } from "./config.ts";
 import type { CliContext } from "./context.ts";
+import { projectRootOf } from "./project-root.ts";
 
 /**
  * A one-shot `durable invoke` spends most of its time parsing JavaScript: the CLI's invoke path,
@@ -23,6 +23,8 @@ export interface InvokeCacheManifest {
   format: typeof FORMAT;
   bun: string;
   root: string;
+  /** The cli/ folder of the durable that compiled it: another install in the same project has its own code. */
+  cli: string;
   /** The bundle's file name in the cache folder; absent when these inputs cannot be compiled. */
   bundle?: string;
   /** Why these inputs are not compiled (the source path runs until one of them changes). */
@@ -46,22 +48,21 @@ export function invokeCacheDir(root: string): string {
   return join(root, ".durable", "cache", "invoke");
 }
 
+/** The compiled entry bin/durable starts a local invoke with, when there is one (cli/invoke-launch.ts). */
+export const LAUNCHER = "launch.js";
+
 /**
  * The compiled CLI for this command, if it is a local invoke in the forms the fast path takes
  * and the project's bundle is fresh; `undefined` when the command is anything else (or this state
  * of the files cannot be compiled).
  */
-export function cachedInvoke(argv: readonly string[], cwd: string): CachedInvoke | undefined {
+export function cachedInvoke(argv: readonly string[], cwd: string, cliDir: string): CachedInvoke | undefined {
   if (argv[0] !== "invoke") return undefined;
   const args = parseInvokeArgv(argv.slice(1));
   // A stage invoke waits on the network, not on parsing; its modules stay out of the bundle.
   if (args === undefined || args.stage !== undefined) return undefined;
-  let root: string;
-  try {
-    root = findProjectRoot(cwd);
-  } catch {
-    return undefined; // not in a project: the command explains that
-  }
+  const root = projectRootOf(cwd);
+  if (root === undefined) return undefined; // not in a project: the command explains that
   const dir = invokeCacheDir(root);
   let manifest: InvokeCacheManifest;
   try {
@@ -73,6 +74,7 @@ export function cachedInvoke(argv: readonly string[], cwd: string): CachedInvoke
     manifest.format === FORMAT &&
     manifest.bun === BUN_BUILD &&
     manifest.root === root &&
+    manifest.cli === cliDir &&
     manifest.inputs.every(([path, ...recorded]) => sameStat(path, recorded));
   if (!fresh) return { cli: undefined, root };
   if (manifest.bundle === undefined) return undefined;

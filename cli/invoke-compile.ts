@@ -11,7 +11,7 @@ import {
 import { isBuiltin } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import type { BunPlugin } from "bun";
-import { BUN_BUILD, type InvokeCacheManifest, invokeCacheDir, statInput } from "./invoke-cache.ts";
+import { BUN_BUILD, type InvokeCacheManifest, invokeCacheDir, LAUNCHER, statInput } from "./invoke-cache.ts";
 import { openProject } from "./project.ts";
 
 const CLI_DIR = import.meta.dir;
@@ -26,26 +26,28 @@ const SETTLE_MS = 1000;
 
 /**
  * Compiles the project's invoke path (this CLI's, the project's runtime copy, config and actors)
- * into .durable/cache/invoke as one CommonJS bundle with Bun's bytecode, and records what it was
- * built from (cli/invoke-cache.ts). Best effort: whatever goes wrong, invokes keep running from
- * source. Inputs that cannot be compiled (a build error, code that finds files relative to
- * itself, no bytecode) are recorded as such, so no invoke tries again until one of them changes.
+ * into .durable/cache/invoke as one CommonJS bundle with Bun's bytecode, with the launcher
+ * bin/durable starts it by (cli/invoke-launch.ts), and records what they were built from
+ * (cli/invoke-cache.ts). Best effort: whatever goes wrong, invokes keep running from source.
+ * Inputs that cannot be compiled (a build error, code that finds files relative to itself, no
+ * bytecode) are recorded as such, so no invoke tries again until one of them changes.
  */
 export async function compileInvoke(root: string): Promise<void> {
   const dir = invokeCacheDir(root);
   const id = `${Date.now().toString(36)}-${process.pid}`;
-  const entry = join(dir, `entry-${id}.ts`);
+  const work = join(dir, `build-${id}`);
   const bundle = `invoke-${id}.js`;
   const started = Date.now();
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(work, { recursive: true });
     const project = await openProject(root);
     const actorFiles = project.actorFiles();
-    writeFileSync(entry, entrySource(root, actorFiles));
+    const entries = [join(work, "invoke.ts"), join(work, "launch.ts")];
+    writeFileSync(entries[0] as string, bundleEntry(root, actorFiles));
+    writeFileSync(entries[1] as string, launcherEntry());
     const result = await Bun.build({
-      entrypoints: [entry],
-      outdir: dir,
-      naming: bundle,
+      entrypoints: entries,
+      outdir: work,
       target: "bun",
       format: "cjs",
       bytecode: true,
@@ -55,7 +57,7 @@ export async function compileInvoke(root: string): Promise<void> {
     });
     const built = Object.keys(result.metafile?.inputs ?? {})
       .map((input) => resolve(input))
-      .filter((input) => input !== entry);
+      .filter((input) => !entries.includes(input));
     const folders = project.config.actors
       .map((a) => resolve(root, a))
       .filter((p) => statSync(p).isDirectory());
@@ -63,37 +65,59 @@ export async function compileInvoke(root: string): Promise<void> {
     const inputs = [...sources, ...folders].map(statInput);
     if (inputs.some(([, , mtimeMs, ctimeMs]) => Math.max(mtimeMs, ctimeMs) > started - SETTLE_MS)) return;
     const skipped = result.success
-      ? uncompilable(built, root, join(dir, `${bundle}.jsc`))
+      ? uncompilable(built, root, [join(work, "invoke.js.jsc"), join(work, "launch.js.jsc")])
       : `the build failed: ${result.logs.map((log) => log.message).join("; ")}`;
+    if (skipped === undefined) {
+      // The bytecode first: a launcher read between the two renames parses its source instead.
+      for (const ext of [".js.jsc", ".js"]) {
+        renameSync(join(work, `invoke${ext}`), join(dir, bundle.replace(/\.js$/, ext)));
+        renameSync(join(work, `launch${ext}`), join(dir, LAUNCHER.replace(/\.js$/, ext)));
+      }
+    } else rmSync(join(dir, LAUNCHER), { force: true });
     writeManifest(dir, {
       format: 1,
       bun: BUN_BUILD,
       root,
+      cli: CLI_DIR,
       inputs,
       ...(skipped === undefined ? { bundle } : { skipped }),
     });
   } catch {
     // The cache is an optimisation: a failure here only means the next invoke runs from source too.
   } finally {
-    rmSync(entry, { force: true });
+    rmSync(work, { recursive: true, force: true });
     removeOtherBundles(dir, bundle);
   }
 }
 
 /** Why a bundle that built cannot stand in for the sources, if it cannot. */
-function uncompilable(inputs: readonly string[], root: string, bytecode: string): string | undefined {
+function uncompilable(
+  inputs: readonly string[],
+  root: string,
+  bytecode: readonly string[],
+): string | undefined {
   const projectCode = inputs.filter(
     (input) => input.startsWith(`${root}${sep}`) && !input.startsWith(`${PACKAGE_DIR}${sep}`),
   );
   const selfRelative = projectCode.find((input) => SELF_RELATIVE.test(readFileSync(input, "utf8")));
   if (selfRelative) return `${selfRelative} finds files relative to itself`;
   // Without its bytecode a bundle parses no faster than the sources.
-  if (!existsSync(bytecode)) return "Bun produced no bytecode for it";
+  if (!bytecode.every((file) => existsSync(file))) return "Bun produced no bytecode for it";
   return undefined;
 }
 
-/** The generated entry: the CLI's runner, and the project's modules handed to openProject. */
-function entrySource(root: string, actorFiles: readonly string[]): string {
+/** The launcher's entry: cli/invoke-launch.ts, for this cli/ folder. */
+function launcherEntry(): string {
+  return [
+    "// Generated by durable for .durable/cache/invoke: do not edit.",
+    `import { launch } from ${JSON.stringify(join(CLI_DIR, "invoke-launch.ts"))};`,
+    `launch(${JSON.stringify(CLI_DIR)});`,
+    "",
+  ].join("\n");
+}
+
+/** The bundle's entry: the CLI's runner, and the project's modules handed to openProject. */
+function bundleEntry(root: string, actorFiles: readonly string[]): string {
   const at = (...parts: string[]) => JSON.stringify(join(...parts));
   return [
     "// Generated by durable for .durable/cache/invoke: do not edit.",

@@ -1,33 +1,28 @@
 #!/usr/bin/env bun
 import { parseInvokeArgv } from "./commands/invoke-argv.ts";
 import type { CliContext } from "./context.ts";
-import { CliError } from "./errors.ts";
 import { cachedInvoke } from "./invoke-cache.ts";
-import { PromptCancelledError } from "./prompts.ts";
 
 export const VERSION = "0.1.0";
 
-/** Runtime errors from any copy of the runtime (the CLI's or a project's) are recognised by shape. */
+/**
+ * A mistake the user can fix, from this CLI (CliError, a cancelled prompt) or from any copy of the
+ * runtime (the CLI's or a project's): recognised by shape, so this file imports none of them and
+ * starts fast.
+ */
 interface UserFacingError {
   code: string;
   message: string;
   hint?: string | undefined;
-  userFacing: boolean;
+  userFacing: true;
 }
 
-function asUserError(error: unknown): UserFacingError | undefined {
-  if (error instanceof CliError)
-    return { code: error.code, message: error.message, hint: error.hint, userFacing: true };
-  if (error instanceof PromptCancelledError)
-    return { code: "CANCELLED", message: "cancelled", hint: undefined, userFacing: true };
-  if (
+function isUserError(error: unknown): error is UserFacingError {
+  return (
     error instanceof Error &&
     typeof (error as Partial<UserFacingError>).code === "string" &&
     (error as Partial<UserFacingError>).userFacing === true
-  ) {
-    return error as unknown as UserFacingError;
-  }
-  return undefined;
+  );
 }
 
 /**
@@ -58,10 +53,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 }
 
 export function report(error: unknown, ctx: CliContext, json: boolean): number {
-  const user = asUserError(error);
-  if (user) {
-    if (json) writeJsonError(ctx, user.code, user.message, user.hint);
-    else ctx.stderr.write(`error: ${user.message}${user.hint ? ` (${user.hint})` : ""}\n`);
+  if (isUserError(error)) {
+    if (json) writeJsonError(ctx, error.code, error.message, error.hint);
+    else ctx.stderr.write(`error: ${error.message}${error.hint ? ` (${error.hint})` : ""}\n`);
     return 1;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -81,9 +75,10 @@ export function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }
 
-async function main(): Promise<number> {
+/** The CLI as a process: `bun cli/main.ts <args>`, what bin/durable starts (and invoke-launch.ts falls back to). */
+export async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  const cached = cachedInvoke(argv, process.cwd());
+  const cached = cachedInvoke(argv, process.cwd(), import.meta.dir);
   if (cached?.cli) return cached.cli.runCli(argv, cached.cli.processContext());
   const { processContext } = await import("./context.ts");
   const code = await runCli(argv, processContext());

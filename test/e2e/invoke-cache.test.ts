@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { durable } from "../support/cli-process.ts";
+import { DURABLE_NODE_BIN, durable, REPO_ROOT, userEnv } from "../support/cli-process.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
 /**
@@ -145,6 +145,42 @@ describe("the compiled invoke path", () => {
     }
     expect(manifest(root).bundle).toBeUndefined();
     expect(manifest(root).skipped).toContain(join("actors", "here.ts"));
+  });
+
+  test("the Node launcher (bin/durable.js) runs the bundle too", async () => {
+    await where(project);
+    expect(fromBundle((await where(project)).stack)).toBe(true);
+    const r = Bun.spawnSync({
+      cmd: ["node", DURABLE_NODE_BIN, "invoke", "probe-1", "where", "--json"],
+      cwd: project,
+      env: userEnv(),
+    });
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    expect(fromBundle(JSON.parse(r.stdout.toString()).result.stack)).toBe(true);
+  });
+
+  test("another durable run in the project runs its own code, not the bundle of the first", async () => {
+    await where(project);
+    expect(fromBundle((await where(project)).stack)).toBe(true);
+    await using other = tempDir("invoke-cache-cli-");
+    for (const part of ["bin", "cli", "runtime", "infra", "templates", "package.json"]) {
+      cpSync(join(REPO_ROOT, part), join(other.path, part), { recursive: true });
+    }
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(other.path, "node_modules"));
+    // Something a user would see differ between the two.
+    const output = join(other.path, "cli", "output.ts");
+    writeFileSync(
+      output,
+      readFileSync(output, "utf8").replace("`→ ${description}`", "`→ (other) ${description}`"),
+    );
+    const run = (bin: string) =>
+      Bun.spawnSync({ cmd: [bin, "invoke", "counter-1"], cwd: project, env: userEnv({ NO_COLOR: "1" }) });
+    const byOther = run(join(other.path, "bin", "durable"));
+    expect(byOther.exitCode).toBe(0);
+    expect(byOther.stderr.toString()).toContain("→ (other) local fabric");
+    const byFirst = run(join(REPO_ROOT, "bin", "durable"));
+    expect(byFirst.exitCode).toBe(0);
+    expect(byFirst.stderr.toString()).toContain("→ local fabric");
   });
 
   test("a damaged cache is ignored", async () => {
