@@ -41,7 +41,7 @@ test("npm run bench passes on a fresh clone at the first attempt, and leaves no 
   ]);
   expect(code, `${stdout}\n${stderr}`).toBe(0);
   expect(stderr).toContain("installing bench dependencies");
-  expect(stdout).toContain("Local fabric over HTTP");
+  expect(stdout).toContain("Local, over HTTP");
   expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ quick: true, local: expect.any(Object) });
   expect(descendants(bench.pid)).toEqual([]);
 }, 180_000);
