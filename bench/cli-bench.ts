@@ -7,8 +7,10 @@
  * - `invoke`: the user's steady state. The project's first invoke compiled its invoke path into
  *   .durable/cache/invoke (cli/invoke-cache.ts); every later one runs from that bundle. This is the
  *   number the target holds.
- * - `invoke, after an edit`: the first invoke after an actor file changed runs from source and
- *   then compiles (the file is touched before each run, so each pays both).
+ * - `invoke from source`: an actor file was saved within the last second (touched before each
+ *   run), so the invoke runs from source and compiles nothing: the files may still be changing.
+ * - `invoke, first after a change`: the first invoke after a change, or of a new project, runs from
+ *   source and then compiles (the cache is removed before each run).
  * - `invoke, durable dev running`: `durable dev` serves the same kind of project meanwhile. Its open
  *   connection spares the invoke's SQLite close its checkpoint (the file syncs), so this shows
  *   what those cost; the invoke still runs in its own process.
@@ -22,7 +24,7 @@
  *
  *   bun bench/cli-bench.ts [--runs 11]
  */
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,26 +90,31 @@ export async function runCliBench(options: CliBenchOptions = DEFAULT_CLI_OPTIONS
   const bin = durableBin();
   let dev: Awaited<ReturnType<typeof startDevProcess>> | undefined;
   try {
-    // One project per row that changes its project's state: an edit makes the cache stale, and
-    // a running dev server changes what closing the database costs.
-    const [steady, edited, served] = ["steady", "edited", "served"].map((name) => join(dir, name)) as [
-      string,
-      string,
-      string,
-    ];
-    for (const project of [steady, edited, served]) await generateCounter(project);
+    // One project per row that changes its project's state: an edit or a removed cache makes
+    // the next invoke run from source, and a running dev server changes what closing the
+    // database costs.
+    const [steady, touched, uncached, served] = ["steady", "touched", "uncached", "served"].map((name) =>
+      join(dir, name),
+    ) as [string, string, string, string];
+    for (const project of [steady, touched, uncached, served]) await generateCounter(project);
     writeFileSync(join(steady, "runtime-alone.ts"), RUNTIME_ALONE);
-    const actor = join(edited, "actors", "counter.ts");
+    const actor = join(touched, "actors", "counter.ts");
     await Bun.sleep(SETTLE_MS);
     dev = await startDevProcess(served);
     const commands: Command[] = [
       { label: "bun -e 0", cmd: [process.execPath, "-e", "0"], cwd: steady },
       { label: "invoke", cmd: [bin, ...INVOKE], cwd: steady },
       {
-        label: "invoke, after an edit (from source, then compiles)",
+        label: "invoke from source (an actor just saved)",
         cmd: [bin, ...INVOKE],
-        cwd: edited,
+        cwd: touched,
         before: () => utimesSync(actor, new Date(), new Date()),
+      },
+      {
+        label: "invoke, first after a change (from source, then compiles)",
+        cmd: [bin, ...INVOKE],
+        cwd: uncached,
+        before: () => rmSync(join(uncached, ".durable", "cache"), { recursive: true, force: true }),
       },
       { label: "invoke, durable dev running", cmd: [bin, ...INVOKE], cwd: served },
       {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseInvokeArgv } from "./commands/invoke-argv.ts";
 import type { CliContext } from "./context.ts";
+import { parseInvokeArgv } from "./invoke-argv.ts";
 import { projectRootOf } from "./project-root.ts";
 
 /**
@@ -10,9 +10,11 @@ import { projectRootOf } from "./project-root.ts";
  * invoke of a project compiles them into one bundle with Bun's bytecode cache
  * (cli/invoke-compile.ts), in .durable/cache/invoke, and later invokes load that instead — as
  * long as every file it was built from is unchanged (size, mtime and ctime of each, and of each
- * actor folder, so an added actor counts), it was built for this project and by this very Bun.
- * Anything else runs from source, as before, and the next compile catches up.
+ * actor folder, so an added actor counts), it was built for this project, by this durable and by
+ * this very Bun. Anything else runs from source, as before, and the next compile catches up.
  */
+
+/** What the bundle exports: cli/main.ts's runner and cli/context.ts's process context. */
 export interface CompiledCli {
   runCli(argv: readonly string[], ctx: CliContext): Promise<number>;
   processContext(): CliContext;

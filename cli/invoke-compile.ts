@@ -11,8 +11,16 @@ import {
 import { isBuiltin } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import type { BunPlugin } from "bun";
-import { BUN_BUILD, type InvokeCacheManifest, invokeCacheDir, LAUNCHER, statInput } from "./invoke-cache.ts";
+import {
+  BUN_BUILD,
+  type InputStat,
+  type InvokeCacheManifest,
+  invokeCacheDir,
+  LAUNCHER,
+  statInput,
+} from "./invoke-cache.ts";
 import { openProject } from "./project.ts";
+import { CONFIG_FILE } from "./project-root.ts";
 
 const CLI_DIR = import.meta.dir;
 const PACKAGE_DIR = dirname(CLI_DIR);
@@ -42,6 +50,9 @@ export async function compileInvoke(root: string): Promise<void> {
     mkdirSync(work, { recursive: true });
     const project = await openProject(root);
     const actorFiles = project.actorFiles();
+    // Just written (a new project, a save): the build would not be recorded, so skip it.
+    const known = [join(root, CONFIG_FILE), join(root, "durable", "index.ts"), ...actorFiles];
+    if (known.map(statInput).some((stat) => changedSince(stat, started))) return;
     const entries = [join(work, "invoke.ts"), join(work, "launch.ts")];
     writeFileSync(entries[0] as string, bundleEntry(root, actorFiles));
     writeFileSync(entries[1] as string, launcherEntry());
@@ -61,9 +72,9 @@ export async function compileInvoke(root: string): Promise<void> {
     const folders = project.config.actors
       .map((a) => resolve(root, a))
       .filter((p) => statSync(p).isDirectory());
-    const sources = built.length > 0 ? built : [join(root, "durable.config.ts"), ...actorFiles];
+    const sources = built.length > 0 ? built : known;
     const inputs = [...sources, ...folders].map(statInput);
-    if (inputs.some(([, , mtimeMs, ctimeMs]) => Math.max(mtimeMs, ctimeMs) > started - SETTLE_MS)) return;
+    if (inputs.some((stat) => changedSince(stat, started))) return;
     const skipped = result.success
       ? uncompilable(built, root, [join(work, "invoke.js.jsc"), join(work, "launch.js.jsc")])
       : `the build failed: ${result.logs.map((log) => log.message).join("; ")}`;
@@ -88,6 +99,10 @@ export async function compileInvoke(root: string): Promise<void> {
     rmSync(work, { recursive: true, force: true });
     removeOtherBundles(dir, bundle);
   }
+}
+
+function changedSince([, , mtimeMs, ctimeMs]: InputStat, started: number): boolean {
+  return Math.max(mtimeMs, ctimeMs) > started - SETTLE_MS;
 }
 
 /** Why a bundle that built cannot stand in for the sources, if it cannot. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
-import { parseInvokeArgv } from "./commands/invoke-argv.ts";
 import type { CliContext } from "./context.ts";
+import { parseInvokeArgv } from "./invoke-argv.ts";
 import { cachedInvoke } from "./invoke-cache.ts";
 
 export const VERSION = "0.1.0";
@@ -31,9 +31,9 @@ function isUserError(error: unknown): error is UserFacingError {
  * (the full CLI, cli/program.ts, reports through `report`); with --json they are
  * `{ "error": { code, message, hint } }` on stdout, with the same exit codes.
  *
- * `durable invoke` in its usual forms skips commander (loading it is about 10 ms, as much as the
- * invoke itself): its few flags are parsed by hand, and anything else (--help, a mistake, an
- * unusual form) goes to the full CLI, which answers it exactly as before.
+ * `durable invoke` in its usual forms skips commander (loading it takes about 10 ms, more than
+ * the rest of a compiled invoke): its few flags are parsed by hand, and anything else (--help, a
+ * mistake, an unusual form) goes to the full CLI, which answers it exactly as before.
  */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   if (argv[0] === "invoke") {

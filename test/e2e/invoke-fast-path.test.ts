@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { parseInvokeArgv } from "../../cli/commands/invoke-argv.ts";
+import { parseInvokeArgv } from "../../cli/invoke-argv.ts";
 import type { CliContext } from "../../cli/context.ts";
 import { runCli } from "../../cli/main.ts";
 import { runProgram } from "../../cli/program.ts";

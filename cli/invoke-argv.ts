@@ -1,4 +1,4 @@
-import type { InvokeArgs } from "./invoke.ts";
+import type { InvokeArgs } from "./commands/invoke.ts";
 
 type FlagName = "sync" | "async" | "json";
 type ValueName = "data" | "stage" | "actor" | "id";
