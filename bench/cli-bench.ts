@@ -22,7 +22,7 @@
  * in a new order each round, so a slow spell on the shared machine touches every row alike. CPU
  * time (user + system of the process tree) is reported beside wall time: it moves less with load.
  *
- *   bun bench/cli-bench.ts [--runs 11]
+ *   bun bench/cli-bench.ts [--runs 15]
  */
 import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -37,7 +37,7 @@ export interface CliBenchOptions {
   onProgress?: (line: string) => void;
 }
 
-export const DEFAULT_CLI_OPTIONS: CliBenchOptions = { runs: 11 };
+export const DEFAULT_CLI_OPTIONS: CliBenchOptions = { runs: 15 };
 
 export interface CliVariant {
   label: string;
@@ -204,7 +204,7 @@ function median(values: readonly number[]): number {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "11" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
   const { cliTable } = await import("./table.ts");
   const r = await runCliBench({ runs: Number(values.runs), onProgress: (line) => console.error(line) });
   console.log(cliTable(r));

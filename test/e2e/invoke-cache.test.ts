@@ -169,10 +169,12 @@ describe("the compiled invoke path", () => {
     symlinkSync(join(REPO_ROOT, "node_modules"), join(other.path, "node_modules"));
     // Something a user would see differ between the two.
     const output = join(other.path, "cli", "output.ts");
-    writeFileSync(
-      output,
-      readFileSync(output, "utf8").replace("`→ ${description}`", "`→ (other) ${description}`"),
+    const changed = readFileSync(output, "utf8").replace(
+      "target(description: string): void {",
+      'target(description: string): void {\n    description = "(other) " + description;',
     );
+    expect(changed).toContain('"(other) "');
+    writeFileSync(output, changed);
     const run = (bin: string) =>
       Bun.spawnSync({ cmd: [bin, "invoke", "counter-1"], cwd: project, env: userEnv({ NO_COLOR: "1" }) });
     const byOther = run(join(other.path, "bin", "durable"));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { parseInvokeArgv } from "../../cli/invoke-argv.ts";
 import type { CliContext } from "../../cli/context.ts";
+import { parseInvokeArgv } from "../../cli/invoke-argv.ts";
 import { runCli } from "../../cli/main.ts";
 import { runProgram } from "../../cli/program.ts";
 import { durable } from "../support/cli-process.ts";
