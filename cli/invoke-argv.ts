@@ -13,11 +13,11 @@ const VALUES: Record<string, ValueName> = {
 };
 
 /**
- * The arguments after `invoke`, parsed without commander (whose loading costs a one-shot invoke
- * about as much as the call), in the forms commander reads the same way: one or two operands, each
- * option at most once, and each value option followed by its value as the next argument (taken as
- * is, as commander does, even "-"). Anything else — --help, --data=x, an unknown or repeated
- * option, a missing value or operand — is undefined: commander parses it and explains.
+ * The arguments after `invoke`, parsed without commander (loading it takes about 10 ms), in the
+ * forms commander reads the same way: one or two operands, each option at most once, and each
+ * value option followed by its value as the next argument (taken as is, as commander does, even
+ * "-"). Anything else — --help, --data=x, an unknown or repeated option, a missing value or
+ * operand — is undefined: commander parses it and explains.
  */
 export function parseInvokeArgv(argv: readonly string[]): InvokeArgs | undefined {
   const operands: string[] = [];

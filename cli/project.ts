@@ -79,8 +79,6 @@ export async function openProject(cwd: string): Promise<Project> {
       for (const file of actorFiles()) {
         let mod: Record<string, unknown>;
         try {
-          // A file the bundle lacks is imported, but its actors would then use the runtime from
-          // source, another module graph: the cache's check of the actor folders rules that out.
           mod =
             (!fresh && pre?.actors[file]) || ((await import(`${file}${suffix}`)) as Record<string, unknown>);
         } catch (cause) {

@@ -3,9 +3,9 @@ import type { Writer } from "./context.ts";
 
 /**
  * The process's standard streams without Node's stream machinery: touching `process.stdout` (even
- * for `.isTTY`) makes Bun load its tty and stream modules, about 7 ms, a third of a whole
- * `durable invoke`. Writes block until written, as Node's own stdout does on Linux for files,
- * terminals and pipes, so output keeps its order and is complete when the process exits.
+ * for `.isTTY`) makes Bun load its tty and stream modules, about 7 ms of every command. Writes
+ * block until written, as Node's own stdout does on Linux for files, terminals and pipes, so
+ * output keeps its order and is complete when the process exits.
  */
 export function fdWriter(fd: number): Writer {
   return {
