@@ -160,9 +160,8 @@ export function localTable(r: LocalBenchResults): string {
 
 export function cliTable(r: CliBenchResults): string {
   return formatTable([
-    [`Whole processes, median of ${r.runs}`, "ms", "× bun -e 0"],
-    [r.command, f(r.invokeWallMs), ratio(r.invokeWallMs, r.bunFloorMs)],
-    ["bun -e 0", f(r.bunFloorMs), "1.00"],
+    [`${r.command}, whole processes, median of ${r.runs}`, "wall ms", "× bun -e 0", "CPU ms"],
+    ...r.variants.map((v) => [v.label, f(v.wallMs), ratio(v.wallMs, r.bunFloorMs), f(v.cpuMs)]),
   ]);
 }
 

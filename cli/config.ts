@@ -1,10 +1,10 @@
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { EMAIL, TOPIC_ARN } from "../infra/alarm-targets.ts";
 import type { DurableConfig } from "../runtime/config.ts";
 import { ConfigError, ProjectNotFoundError } from "./errors.ts";
+import { CONFIG_FILE, projectRootOf } from "./project-root.ts";
 
-export const CONFIG_FILE = "durable.config.ts";
+export { CONFIG_FILE } from "./project-root.ts";
 
 export interface ResolvedConfig {
   name: string;
@@ -22,13 +22,9 @@ export interface ResolvedConfig {
 
 /** The nearest folder at or above `cwd` that holds a durable.config.ts. */
 export function findProjectRoot(cwd: string): string {
-  let dir = resolve(cwd);
-  for (;;) {
-    if (existsSync(join(dir, CONFIG_FILE))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new ProjectNotFoundError(cwd);
-    dir = parent;
-  }
+  const root = projectRootOf(cwd);
+  if (root === undefined) throw new ProjectNotFoundError(cwd);
+  return root;
 }
 
 export async function loadConfig(root: string): Promise<ResolvedConfig> {

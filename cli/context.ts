@@ -1,6 +1,7 @@
 import { processLifecycle } from "./lifecycle.ts";
 import { createPrompts, type Prompts } from "./prompts.ts";
 import { bunShell, type Shell } from "./shell.ts";
+import { fdWriter, isatty } from "./std-streams.ts";
 
 export interface Writer {
   write(text: string): void;
@@ -23,14 +24,14 @@ export interface CliContext {
 }
 
 export function processContext(): CliContext {
-  const isTTY = Boolean(process.stdout.isTTY);
+  const isTTY = isatty(1);
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: { write: (t) => void process.stdout.write(t) },
-    stderr: { write: (t) => void process.stderr.write(t) },
+    stdout: fdWriter(1),
+    stderr: fdWriter(2),
     isTTY,
-    prompts: createPrompts(isTTY && Boolean(process.stdin.isTTY)),
+    prompts: createPrompts(isTTY && isatty(0)),
     shell: bunShell,
     signal: processLifecycle(process.env),
     stdin: () => Bun.stdin.text(),

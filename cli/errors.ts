@@ -5,6 +5,8 @@
 export class CliError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  /** Recognised by shape like the runtime's errors, so main.ts needs no import to report it. */
+  readonly userFacing = true;
 
   constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -3,7 +3,7 @@ import { join, relative, resolve } from "node:path";
 import type * as LocalAdapter from "../runtime/adapters/local/index.ts";
 import type { AnyActorDefinition } from "../runtime/core/actor.ts";
 import type * as Runtime from "../runtime/index.ts";
-import { findProjectRoot, loadConfig, type ResolvedConfig } from "./config.ts";
+import { findProjectRoot, loadConfig, type ResolvedConfig, validateConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 export type RuntimeModule = typeof Runtime;
@@ -26,9 +26,31 @@ export interface Project {
   loadActors(fresh?: boolean): Promise<AnyActorDefinition[]>;
 }
 
+/**
+ * A project's modules compiled, with this CLI's invoke path, into one bundle (cli/invoke-cache.ts):
+ * the same files, already loaded, so a one-shot invoke does not parse them again.
+ */
+export interface CompiledProject {
+  root: string;
+  /** durable.config.ts's default export, not yet validated. */
+  config: unknown;
+  runtime: RuntimeModule;
+  local: LocalAdapterModule;
+  /** Each actor file's module, by absolute path. */
+  actors: Record<string, Record<string, unknown>>;
+}
+
+let compiled: CompiledProject | undefined;
+
+/** Called by the compiled bundle as it loads: openProject on that root uses its modules. */
+export function useCompiledProject(project: CompiledProject): void {
+  compiled = project;
+}
+
 export async function openProject(cwd: string): Promise<Project> {
   const root = findProjectRoot(cwd);
-  const config = await loadConfig(root);
+  let pre = compiled?.root === root ? compiled : undefined;
+  const config = pre ? validateConfig(pre.config) : await loadConfig(root);
   const runtimeDir = join(root, "durable");
   if (!existsSync(join(runtimeDir, "index.ts"))) {
     throw new ConfigError(
@@ -36,10 +58,14 @@ export async function openProject(cwd: string): Promise<Project> {
       "the runtime copy is part of the project; re-create it with durable init",
     );
   }
-  const runtime = (await import(join(runtimeDir, "index.ts"))) as RuntimeModule;
-  const local = (await import(join(runtimeDir, "adapters", "local", "index.ts"))) as LocalAdapterModule;
   let generation = 0;
   const actorFiles = () => collectActorFiles(root, config.actors);
+  // All of a project's modules come from the bundle or none do: an actor file it lacks would run on
+  // the runtime from source, a second module graph. (The cache's check of the folders rules it out.)
+  if (pre && !sameFiles(actorFiles(), Object.keys(pre.actors))) pre = undefined;
+  const runtime = pre?.runtime ?? ((await import(join(runtimeDir, "index.ts"))) as RuntimeModule);
+  const local =
+    pre?.local ?? ((await import(join(runtimeDir, "adapters", "local", "index.ts"))) as LocalAdapterModule);
   return {
     root,
     config,
@@ -53,7 +79,8 @@ export async function openProject(cwd: string): Promise<Project> {
       for (const file of actorFiles()) {
         let mod: Record<string, unknown>;
         try {
-          mod = (await import(`${file}${suffix}`)) as Record<string, unknown>;
+          mod =
+            (!fresh && pre?.actors[file]) || ((await import(`${file}${suffix}`)) as Record<string, unknown>);
         } catch (cause) {
           throw new ConfigError(
             `${relative(root, file)} failed to load: ${(cause as Error).message}`,
@@ -72,6 +99,10 @@ export async function openProject(cwd: string): Promise<Project> {
       return found;
     },
   };
+}
+
+function sameFiles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((file) => b.includes(file));
 }
 
 function collectActorFiles(root: string, entries: readonly string[]): string[] {

@@ -13,6 +13,9 @@ export interface Prompts {
 }
 
 export class PromptCancelledError extends Error {
+  readonly code = "CANCELLED";
+  readonly userFacing = true;
+
   constructor() {
     super("cancelled");
     this.name = "PromptCancelledError";

@@ -1,4 +1,3 @@
-import { gzipSync } from "node:zlib";
 import { StateTooLargeError } from "../../core/errors.ts";
 import { formatBytes, utf8ByteLength } from "../../core/json.ts";
 
@@ -25,6 +24,14 @@ export function encodeOptional(value: unknown): string | null {
  */
 export function fitsInline(stateJson: string, limit: number): boolean {
   return utf8ByteLength(stateJson) <= limit || gzipSync(stateJson).byteLength <= limit;
+}
+
+/**
+ * node:zlib, required on first use (only a state over the row limit is compressed): loading it
+ * costs Bun several milliseconds, a tenth of a one-shot `durable invoke`.
+ */
+function gzipSync(text: string): Uint8Array {
+  return (require("node:zlib") as typeof import("node:zlib")).gzipSync(text);
 }
 
 /** Refuses a state the DynamoDB backend without large-state storage would refuse. */

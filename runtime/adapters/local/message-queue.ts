@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { PayloadTooLargeError } from "../../core/errors.ts";
 import { formatBytes, utf8ByteLength } from "../../core/json.ts";
 import { LIMITS } from "../../core/limits.ts";
@@ -241,7 +240,7 @@ export class LocalMessageQueue implements MessageQueue {
         this.moveToDeadLetters(row, `unusable message: ${message.unusable}`, now);
         continue;
       }
-      const receipt = `${row.seq}.${randomUUID()}`;
+      const receipt = `${row.seq}.${crypto.randomUUID()}`;
       const receiveCount = row.receive_count + 1;
       mark.run({ seq: row.seq, visibleAt: now + Math.max(0, options.visibilityTimeoutMs), receipt });
       deliveries.push({

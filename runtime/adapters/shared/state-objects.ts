@@ -1,6 +1,3 @@
-import { createHash } from "node:crypto";
-import { promisify } from "node:util";
-import { gunzip, gzip } from "node:zlib";
 import {
   LeaseLostError,
   StateTooLargeError,
@@ -12,8 +9,22 @@ import { formatBytes, type JsonValue, utf8ByteLength } from "../../core/json.ts"
 import type { TurnCommit } from "../../ports/actor-store.ts";
 import type { StateBlobStore } from "../../ports/state-blobs.ts";
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+// Loaded on first use, i.e. by the first large state: node:zlib and node:crypto cost Bun several
+// milliseconds each to load, and a one-shot `durable invoke` on a small state needs neither.
+const zlib = () => import("node:zlib");
+const nodeCrypto = () => import("node:crypto");
+
+async function gzipAsync(text: string): Promise<Uint8Array> {
+  const { gzip } = await zlib();
+  return new Promise((resolve, reject) => gzip(text, (error, out) => (error ? reject(error) : resolve(out))));
+}
+
+async function gunzipAsync(body: Uint8Array): Promise<Buffer> {
+  const { gunzip } = await zlib();
+  return new Promise((resolve, reject) =>
+    gunzip(body, (error, out) => (error ? reject(error) : resolve(out))),
+  );
+}
 
 /**
  * Large states of both backends, stored the same way: gzipped JSON under
@@ -44,8 +55,8 @@ export function parseStateObjectKey(key: string): StateObjectKey | undefined {
   return { actorId: m[1] as string, version: Number(m[2]), epoch: Number(m[3]), sha256: m[4] as string };
 }
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+export async function sha256Hex(text: string): Promise<string> {
+  return (await nodeCrypto()).createHash("sha256").update(text).digest("hex");
 }
 
 /**
@@ -83,7 +94,7 @@ export async function placeStateObject(
   packed?: Uint8Array,
 ): Promise<PlacedState> {
   const actorId = commit.lease.actorId;
-  const sha256 = sha256Hex(stateJson);
+  const sha256 = await sha256Hex(stateJson);
   const loaded = commit.loadedStateRef ? parseStateObjectKey(commit.loadedStateRef) : undefined;
   if (commit.loadedStateRef && loaded?.actorId === actorId && loaded.sha256 === sha256) {
     return { ref: commit.loadedStateRef, written: false };
@@ -131,7 +142,7 @@ export async function readStateObject(blobs: StateBlobStore, ref: string): Promi
     throw new StateObjectMissingError(`the state object ${ref} does not exist`, { details: { ref } });
   }
   const text = (await gunzipAsync(body)).toString("utf8");
-  if (sha256Hex(text) !== parseStateObjectKey(ref)?.sha256) {
+  if ((await sha256Hex(text)) !== parseStateObjectKey(ref)?.sha256) {
     throw new StoreUnavailableError(`the state object ${ref} does not match its hash`, {
       hint: "the object was changed outside durable; restore it from a backup",
       details: { ref },
