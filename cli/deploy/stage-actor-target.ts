@@ -93,7 +93,7 @@ export function stageActorTarget(project: Project, outputs: StageOutputs, env: E
     },
     async unpark(actorId, actorType) {
       assertActorId(actorId);
-      return unparkOnStage(lambda, outputs.functionName, actorId, actorType, where);
+      return unparkOnStage(lambda, outputs.functionName, actorId, actorType, stage);
     },
     async waiting(actorId, limit) {
       assertActorId(actorId);

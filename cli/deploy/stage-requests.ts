@@ -3,14 +3,11 @@ import type {
   DurableInvokeEvent,
   DurableInvokeResult,
   DurableMigrateEvent,
-  DurableMigrateResult,
   DurableRedriveEvent,
-  DurableRedriveResult,
   DurableUnparkEvent,
-  DurableUnparkResult,
 } from "../../runtime/adapters/aws/invoke-event.ts";
 import type { SignalDeliveryResult } from "../../runtime/adapters/aws/lambda-events.ts";
-import { errorFromJSON } from "../../runtime/core/errors.ts";
+import { errorFromJSON, type SerializedError } from "../../runtime/core/errors.ts";
 import type { RedriveResult, UnparkResult } from "../../runtime/core/fabric.ts";
 import type { SyncInvokeResponse } from "../../runtime/core/invoker.ts";
 import type { JsonObject } from "../../runtime/core/json.ts";
@@ -119,24 +116,19 @@ export async function guard<T>(where: string, what: string, call: () => Promise<
  * `durable state unpark --stage`: the function runs the unpark (a fenced turn, then the waiting
  * messages in order) with its own handlers and permissions, and answers what it did.
  */
-export async function unparkOnStage(
+export function unparkOnStage(
   lambda: LambdaClient,
   functionName: string,
   actorId: string,
   actorType: string | undefined,
-  where: string,
+  stage: string,
 ): Promise<UnparkResult> {
   const event: DurableUnparkEvent = { type: "durable.unpark", actorId, ...(actorType ? { actorType } : {}) };
-  const answer = await callFunction(lambda, functionName, event, where, `unparking ${actorId}`);
-  const result = parsePayload(answer.text) as DurableUnparkResult | undefined;
-  if (answer.functionError || !result || typeof result !== "object" || typeof result.ok !== "boolean") {
-    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the unpark`, {
-      hint: "the stage may run a build from before unpark went through the function; run durable deploy again",
-    });
-  }
-  if (!result.ok) throw errorFromJSON(result.error);
-  const { ok: _ok, ...unparked } = result;
-  return unparked;
+  return operateOnStage<UnparkResult>(lambda, functionName, event, stage, {
+    doing: `unparking ${actorId}`,
+    command: "durable state unpark",
+    answer: "the unpark",
+  });
 }
 
 /**
@@ -144,24 +136,17 @@ export async function unparkOnStage(
  * Fabric.redrive (with its own handlers and, for a failed signal route, its own routes) and answers
  * once that committed.
  */
-export async function redriveOnStage(
+export function redriveOnStage(
   lambda: LambdaClient,
   functionName: string,
   event: DurableRedriveEvent,
   stage: string,
 ): Promise<RedriveResult> {
-  const where = `stage ${stage}`;
-  const answer = await callFunction(lambda, functionName, event, where, `redriving to ${event.actorId}`);
-  if (answer.functionError) throw operationFailed(functionName, stage, answer.text, "durable dlq redrive");
-  const result = parsePayload(answer.text) as DurableRedriveResult | undefined;
-  if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
-    throw new CliError("FUNCTION_ANSWER_INVALID", `${functionName} on ${where} did not answer the redrive`, {
-      hint: `the stage may run an older build; run durable deploy --stage ${stage}`,
-    });
-  }
-  if (!result.ok) throw errorFromJSON(result.error);
-  const { ok: _ok, ...redriven } = result;
-  return redriven;
+  return operateOnStage<RedriveResult>(lambda, functionName, event, stage, {
+    doing: `redriving to ${event.actorId}`,
+    command: "durable dlq redrive",
+    answer: "the redrive",
+  });
 }
 
 /**
@@ -202,28 +187,52 @@ export async function migrateOnStage(
   actors: readonly { actorId: string; actorType: string }[],
   stage: string,
 ): Promise<MigrateOutcome[]> {
-  const where = `stage ${stage}`;
   const event: DurableMigrateEvent = { type: "durable.migrate", actors: [...actors] };
-  const answer = await callFunction(
+  const { results } = await operateOnStage<{ results: MigrateOutcome[] }>(
     lambda,
     functionName,
     event,
-    where,
-    `migrating ${actors.length} actor(s)`,
+    stage,
+    {
+      doing: `migrating ${actors.length} actor(s)`,
+      command: "durable migrate",
+      answer: "the migration",
+    },
   );
-  if (answer.functionError) throw operationFailed(functionName, stage, answer.text, "durable migrate");
-  const result = parsePayload(answer.text) as DurableMigrateResult | undefined;
+  return results;
+}
+
+/**
+ * An operator's request (unpark, redrive, migrate) run by the stage's function: its answer without
+ * `ok`, its refusal as the runtime's typed error, a failed function (or one from before the
+ * request existed) as one line that says what to run.
+ */
+async function operateOnStage<T extends object>(
+  lambda: LambdaClient,
+  functionName: string,
+  event: unknown,
+  stage: string,
+  what: { doing: string; command: string; answer: string },
+): Promise<T> {
+  const where = `stage ${stage}`;
+  const answer = await callFunction(lambda, functionName, event, where, what.doing);
+  if (answer.functionError) throw operationFailed(functionName, stage, answer.text, what.command);
+  const result = parsePayload(answer.text) as
+    | ({ ok: true } & T)
+    | { ok: false; error: SerializedError }
+    | undefined;
   if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
     throw new CliError(
       "FUNCTION_ANSWER_INVALID",
-      `${functionName} on ${where} did not answer the migration`,
+      `${functionName} on ${where} did not answer ${what.answer}`,
       {
         hint: `the stage may run an older build; run durable deploy --stage ${stage}`,
       },
     );
   }
   if (!result.ok) throw errorFromJSON(result.error);
-  return result.results;
+  const { ok: _ok, ...answered } = result;
+  return answered as T;
 }
 
 /** One RequestResponse invoke with an operator's event: the answer's text, and FunctionError when the function failed. */

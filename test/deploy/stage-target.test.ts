@@ -284,8 +284,8 @@ describe("stage target: unpark", () => {
     const target = await openStageTarget(project, "unit", ENV);
     try {
       const error = await target.unpark("counter-1").catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: "FUNCTION_ANSWER_INVALID" });
-      expect(String((error as { hint?: string }).hint)).toContain("durable deploy");
+      expect(error).toMatchObject({ code: "STAGE_TOO_OLD" });
+      expect(String((error as { hint?: string }).hint)).toContain("durable deploy --stage unit");
     } finally {
       target.close();
     }
