@@ -22,11 +22,24 @@ export interface DevArgs {
   json?: boolean | undefined;
 }
 
+/** How long `durable dev` keeps an actor's lease after a commit: DURABLE_WARM_GRACE_MS, as on Lambda, else 50 ms. */
+function warmGraceMs(env: CliContext["env"]): number {
+  const raw = env.DURABLE_WARM_GRACE_MS;
+  if (raw === undefined || raw === "") return 50;
+  if (!/^\d{1,7}$/.test(raw))
+    throw new UsageError(
+      `DURABLE_WARM_GRACE_MS must be a whole number of milliseconds, got "${raw}"`,
+      "unset it for the default (50), or 0 to turn the warm path off",
+    );
+  return Number(raw);
+}
+
 /** Serves the local fabric until Ctrl-C: HTTP API, queue worker, timer loop, reload on change. */
 export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: string) => void): Promise<void> {
   const out = new Output(ctx, { json: args.json });
   const project = await openProject(ctx.cwd);
   const port = args.port === undefined ? project.config.dev.port : Number(args.port);
+  const grace = warmGraceMs(ctx.env);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${args.port} is not a port number`);
 
@@ -46,6 +59,10 @@ export async function runDev(args: DevArgs, ctx: CliContext, onReady?: (url: str
       ports,
       actors: await project.loadActors(fresh),
       owner: `dev-${process.pid}`,
+      // The warm path, as a Lambda container has it: this process's next turn on an actor it just
+      // committed runs on that state and commits in one write. Another process (a `durable invoke`,
+      // `durable state unpark`) takes the lease over at once, so nobody waits for the grace.
+      warmGraceMs: grace,
       onTurn,
       writeLog,
       routeSignals: true,

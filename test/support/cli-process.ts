@@ -50,11 +50,11 @@ export interface DevProcess extends AsyncDisposable {
 }
 
 /** Starts `durable dev --port 0 --json` in a project and resolves once it prints its ready line. */
-export async function startDev(cwd: string): Promise<DevProcess> {
+export async function startDev(cwd: string, env: Record<string, string> = {}): Promise<DevProcess> {
   const child = Bun.spawn({
     cmd: [DURABLE_BIN, "dev", "--port", "0", "--json"],
     cwd,
-    env: userEnv(),
+    env: userEnv(env),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
