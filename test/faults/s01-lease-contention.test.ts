@@ -1,10 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { BACKENDS, openEnvironment, type Worker } from "./backends.ts";
 import { describeCheck, percentile, runCounterWorkload, tallyCounter } from "./counter-workload.ts";
 import type { FaultRule } from "./fault-injector.ts";
 import { FencingLedger } from "./fencing-ledger.ts";
 import { freshId } from "./scenario-kit.ts";
-import { SEEDS, seedTag, sized } from "./seed.ts";
+import { SEEDS, SWEEP, seedTag, sized } from "./seed.ts";
 import { recordRun, scenarioFile } from "./tally.ts";
 
 scenarioFile(import.meta.path);
@@ -34,8 +34,15 @@ const faults: FaultRule[] = [
   { ops: ["load"], errorBefore: 0.01 },
 ];
 
+const stalls = { local: 0, aws: 0 };
+const staleRefused = { local: 0, aws: 0 };
+
 for (const backend of BACKENDS) {
   describe(`[${backend}] lease expiry under contention`, () => {
+    afterAll(() => {
+      expect(stalls[backend]).toBeGreaterThan(0);
+      expect(staleRefused[backend]).toBeGreaterThan(0);
+    });
     for (const seed of SEEDS)
       test(`[${backend}] 8 workers × ${SCALE[backend]} increments with 500 ms stalls, ambiguous commits and throttling: nothing lost or doubled, linearizable, stale holders fenced${seedTag(seed)}`, async () => {
         const env = await openEnvironment(backend, { label: "s01", seed });
@@ -91,8 +98,14 @@ for (const backend of BACKENDS) {
           expect(result.linearizable.ok, describeCheck(result.linearizable)).toBe(true);
           expect(fencing).toEqual([]);
           // The faults really ran: stalls past the lease happened and a taken-over holder was refused.
-          expect(pauses).toBeGreaterThan(0);
-          expect(ledger.staleRejected).toBeGreaterThan(0);
+          // At sweep size one seed's 48 aws commits may draw no stall (10% each), so a sweep asks
+          // it of its seeds together (afterAll above).
+          stalls[backend] += pauses;
+          staleRefused[backend] += ledger.staleRejected;
+          if (!SWEEP) {
+            expect(pauses).toBeGreaterThan(0);
+            expect(ledger.staleRejected).toBeGreaterThan(0);
+          }
         } finally {
           await env.close();
         }
